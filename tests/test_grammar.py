@@ -1,0 +1,133 @@
+"""The structure grammar: how each kind of line is read (table-driven), and that it is a sound LALR grammar."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+import lark
+import pytest
+
+from treaty.parse import parse_structure, structure_parser
+from treaty.resources import data_path
+
+LINES = [
+    # articles in every common form
+    ("Article 1", "ARTICLE"),
+    ("Article IV", "ARTICLE"),
+    ("ARTICLE ONE", "ARTICLE"),
+    ("ARTICLE TWENTY-ONE", "ARTICLE"),
+    ("Art. 4.", "ARTICLE"),
+    ("Art.4", "ARTICLE"),
+    ("Article 4 - Heading", "ARTICLE"),
+    ("Article 4 \u2013 Heading", "ARTICLE"),
+    ("Article 1. The Contracting Parties shall", "ARTICLE"),
+    ("Article 5 bis", "ARTICLE"),
+    ("Article 12A", "ARTICLE"),
+    ("Article IIa", "ARTICLE"),
+    ("Article A", "ARTICLE"),
+    # mentions are sentences, not headings
+    ("Article 51 of the UN Charter recognises", "TEXT"),
+    ("Article 5 shall apply to", "TEXT"),
+    ("Articles 3 and 4", "TEXT"),
+    ("Article 10, paragraph 2", "TEXT"),
+    ("Article 6(2)", "TEXT"),
+    # divisions
+    ("PART I", "DIVISION"),
+    ("Part One", "DIVISION"),
+    ("Chapter 2 - Trade", "DIVISION"),
+    ("SECTION A", "DIVISION"),
+    ("Section 3 of the Act", "TEXT"),
+    # annexes
+    ("Annex", "ANNEX"),
+    ("ANNEX I", "ANNEX"),
+    ("Annex to the Agreement on Air Services", "ANNEX"),
+    ("Annex I to this Agreement shall apply.", "TEXT"),
+    ("Annexes", "TEXT"),
+    # paragraphs and points
+    ("1. The Parties", "PARAGRAPH"),
+    ("1.The Parties", "PARAGRAPH"),
+    ("(1) The Parties", "PARAGRAPH"),
+    ("1) The Parties", "PARAGRAPH"),
+    ("2.1 Scope", "PARAGRAPH"),
+    ("(a) the territory", "POINT"),
+    ("a) the territory", "POINT"),
+    ("a. the territory", "POINT"),
+    ("(i)To persons", "POINT"),
+    ("(iv) rights", "POINT"),
+    ("(A) Exceptions", "POINT"),
+    ("(aa) further", "POINT"),
+    ("e.g. something", "TEXT"),
+    # lists and sub-headings
+    ("- item", "BULLET"),
+    ("* item", "BULLET"),
+    ("\u2022 item", "BULLET"),
+    ("\u2013 Develop a permanent partnership", "BULLET"),
+    ("\u2013 US concern \u2013", "SUBHEAD"),
+    ("- 'Lonely bromance' -", "SUBHEAD"),
+    ("---", "TEXT"),
+    # preamble, enacting formula, title
+    ("Desiring to promote peace,", "RECITAL"),
+    ("Convinced that", "RECITAL"),
+    ("Bearing in mind", "RECITAL"),
+    ("desiring to promote", "TEXT"),
+    ("HAVE AGREED AS FOLLOWS:", "ENACTING"),
+    ("The Contracting Parties have agreed as follows:", "ENACTING"),
+    ("Hereby agree:", "ENACTING"),
+    ("They therefore agree to this North Atlantic Treaty", "TITLE"),
+    ("NORTH ATLANTIC TREATY", "TITLE"),
+    ("Treaty on Comprehensive Strategic Partnership", "TITLE"),
+    ("This Agreement shall enter into force on signature.", "TEXT"),
+    # final clauses and signatures
+    ("IN WITNESS WHEREOF the undersigned", "FINAL"),
+    ("In witness whereof, the undersigned", "FINAL"),
+    ("Done at Washington, the fourth day of April, 1949.", "FINAL"),
+    ("DONE in duplicate at The Hague", "FINAL"),
+    ("For the Russian Federation:", "SIGNATURE"),
+    ("For the Government of the Kingdom of the Netherlands:", "SIGNATURE"),
+    ("FOR THE UNITED STATES OF AMERICA", "SIGNATURE"),
+    ("For the purposes of this Agreement:", "TEXT"),
+    ("For example, the Parties", "TEXT"),
+    ("Plain sentence of an article.", "TEXT"),
+]
+
+
+@pytest.mark.parametrize("line,kind", LINES)
+def test_line_kind(line: str, kind: str) -> None:
+    tokens = list(structure_parser().lex(line + "\n"))
+    assert [t.type for t in tokens] == [kind]
+
+
+def test_grammar_is_lalr_without_conflicts(caplog: pytest.LogCaptureFixture) -> None:
+    with open(data_path("structure.lark"), encoding="utf-8") as handle:
+        grammar = handle.read()
+    lark.logger.setLevel(logging.DEBUG)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="lark"):
+            lark.Lark(grammar, parser="lalr", lexer="basic", debug=True)
+    finally:
+        lark.logger.setLevel(logging.WARNING)
+    assert not [r for r in caplog.records if "conflict" in r.getMessage().lower()]
+
+
+def test_parser_is_built_once() -> None:
+    first = structure_parser()
+    start = time.perf_counter()
+    again = structure_parser()
+    assert again is first
+    assert time.perf_counter() - start < 0.01
+
+
+def test_tree_groups_lines_under_headings() -> None:
+    text = ("TREATY\n\nDesiring peace,\n\nHave agreed as follows:\n\nArticle 1\n\n1. A.\n(a) b;\n\n"
+            "Article 2\nText.\n\nDone at Paris, 1 May 2000.\n\nFor France:\nName\n")
+    tree = parse_structure(text)
+    assert [c.data for c in tree.children] == ["front", "article", "article", "final", "signature"]
+    assert [t.type for t in tree.children[1].children] == ["ARTICLE", "PARAGRAPH", "POINT"]
+    # positions are propagated (offsets; lines and columns are computed against the original text later)
+    assert tree.children[1].meta.start_pos == text.index("Article 1")
+    assert tree.children[2].meta.end_pos == text.index("Done")  # a line token keeps its trailing blank lines
+
+
+def test_empty_text_gives_empty_tree() -> None:
+    assert parse_structure("   \n\n").children == []

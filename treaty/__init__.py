@@ -1,0 +1,14 @@
+"""treaty: read the text of an international agreement into typed, comparable clauses."""
+
+__version__ = "0.1.0"
+
+from .api import load, parse  # noqa: E402
+from .errors import InputError, LoadError, ParseError, SchemaVersionError, TreatyError  # noqa: E402
+from .models import Agreement, Diagnostic, Node, Skipped, Source, Span  # noqa: E402
+from .normalise import normalise  # noqa: E402
+
+__all__ = [
+    "__version__", "parse", "load", "normalise",
+    "Agreement", "Node", "Span", "Diagnostic", "Skipped", "Source",
+    "TreatyError", "InputError", "ParseError", "LoadError", "SchemaVersionError",
+]
