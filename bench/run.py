@@ -31,7 +31,7 @@ from treaty.normalise import normalise  # noqa: E402
 from treaty.parse import parse_structure  # noqa: E402
 
 CORPUS = Path(os.environ.get("TREATY_SHARED", ROOT.parent / "shared")) / "corpus" / "nl-treaties"
-EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".txt", ".md"))
+EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if p.suffix in (".txt", ".md") and p.name != "SOURCES.md")
 
 
 class Table:

@@ -15,7 +15,7 @@ SHARED = Path(os.environ.get("TREATY_SHARED", ROOT.parent / "shared"))
 NL_CORPUS = SHARED / "corpus" / "nl-treaties"
 
 # Example texts with a golden expected export (tests/golden/<stem>.yaml).
-EXAMPLE_TEXTS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md"))
+EXAMPLE_TEXTS = sorted(p for p in EXAMPLES.iterdir() if p.suffix in (".txt", ".md") and p.name != "SOURCES.md")
 
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("ci", deadline=None, max_examples=200,
