@@ -11,13 +11,14 @@ from .models import Agreement, Source
 from .normalise import normalise
 from .parse import parse_structure
 from .source import DEFAULT_MAX_BYTES, SourceText, from_string, read_path, read_stream
+from .classify import classify
 from .transform import build_agreement
 
 __all__ = ["parse", "load", "parse_source"]
 
 
-def parse_source(source: SourceText) -> Agreement:
-    """Run the pipeline on decoded input."""
+def parse_source(source: SourceText, *, classify_clauses: bool = True) -> Agreement:
+    """Run the pipeline on decoded input (``classify_clauses=False`` stops after the document tree)."""
     # The pipeline allocates many small objects and frees them in one go; the
     # cyclic garbage collector would otherwise rescan the growing heap again
     # and again, making big inputs slower per character than small ones.
@@ -29,6 +30,8 @@ def parse_source(source: SourceText) -> Agreement:
         info = Source(name=source.name, sha256=source.sha256, size=source.size,
                       encoding=source.encoding, tool=__version__).model_dump()
         agreement = build_agreement(tree, norm, info)
+        if classify_clauses:
+            classify(agreement)
     finally:
         if paused:
             gc.enable()

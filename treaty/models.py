@@ -8,9 +8,9 @@ their semantic content, never by position.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Iterator, Literal, Optional
+from typing import Annotated, Iterator, Literal, Optional, Union
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = "1.0"
 
@@ -59,6 +59,119 @@ class Skipped(BaseModel):
     span: Span
 
 
+Modality = Literal["obligation", "prohibition", "permission", "aspiration"]
+Obligation = Literal["defence", "offence", "neutrality", "non_aggression", "consultation"]
+OBLIGATIONS: tuple[str, ...] = ("defence", "offence", "neutrality", "non_aggression", "consultation")
+
+
+class Evidence(BaseModel):
+    """Why a clause says what it says: the rule that fired and the words it fired on."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rule: str
+    text: str
+    span: Span
+
+
+class _ClauseBase(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    modality: Optional[Modality] = Field(None, description="obligation (shall, undertakes to), prohibition "
+                                         "(shall not), permission (may), aspiration (shall endeavour).")
+    bound: list[str] = Field(default_factory=list, description="Who is bound: each, either, both, all, other, "
+                             "or ISO 3166 codes of named parties.")
+    conditions: list[str] = Field(default_factory=list, description="Trigger text: if / in case / should ...")
+    timing: Optional[Literal["immediate"]] = None
+    references: list[str] = Field(default_factory=list, description="Normalised legal references, "
+                                  "e.g. 'UN Charter art. 51', 'national laws'.")
+    evidence: list[Evidence] = Field(default_factory=list)
+
+
+class DefenceClause(_ClauseBase):
+    """Military and security obligations (ATOP's defence, offence, neutrality, non-aggression, consultation)."""
+
+    type: Literal["defence"] = "defence"
+    obligations: list[Obligation] = Field(default_factory=list)
+    trigger: Optional[str] = Field(None, description="armed_attack, state_of_war, aggression, "
+                                   "threat_of_aggression, threat_to_security")
+    assistance: list[Literal["military", "other"]] = Field(default_factory=list)
+    means: Optional[str] = Field(None, description="all_available, as_deemed_necessary")
+    automatic: Optional[bool] = None
+    scope: Optional[str] = Field(None, description="A location condition, e.g. 'in Europe or North America'.")
+    legal_basis: list[str] = Field(default_factory=list)
+    topics: list[str] = Field(default_factory=list)
+
+
+class TradeClause(_ClauseBase):
+    """Trade, economy, investment, customs, finance, standards, science and technology."""
+
+    type: Literal["trade"] = "trade"
+    sectors: list[str] = Field(default_factory=list)
+    instruments: list[str] = Field(default_factory=list)
+
+
+class LegalClause(_ClauseBase):
+    """Legal assistance, extradition, rights of nationals, law enforcement, crime, sanctions."""
+
+    type: Literal["legal"] = "legal"
+    instruments: list[str] = Field(default_factory=list)
+    offences: list[str] = Field(default_factory=list)
+
+
+class InformationClause(_ClauseBase):
+    """Information security, ICT governance, media, publications, disinformation."""
+
+    type: Literal["information"] = "information"
+    topics: list[str] = Field(default_factory=list)
+
+
+class PoliticalClause(_ClauseBase):
+    """Principles of relations, world order, international organisations, political consultation."""
+
+    type: Literal["political"] = "political"
+    topics: list[str] = Field(default_factory=list)
+
+
+class SocialClause(_ClauseBase):
+    """Culture, education, health, sport, tourism, environment, disasters, social security."""
+
+    type: Literal["social"] = "social"
+    topics: list[str] = Field(default_factory=list)
+
+
+class ProceduralClause(_ClauseBase):
+    """Ratification, entry into force, duration, termination, amendment, disputes, depositary ..."""
+
+    type: Literal["procedural"] = "procedural"
+    topics: list[str] = Field(default_factory=list)
+
+
+class UnclassifiedClause(_ClauseBase):
+    """A provision no rule could type: an honest 'unclassified' rather than a guess."""
+
+    type: Literal["unclassified"] = "unclassified"
+
+
+Clause = Annotated[Union[DefenceClause, TradeClause, LegalClause, InformationClause, PoliticalClause,
+                         SocialClause, ProceduralClause, UnclassifiedClause], Field(discriminator="type")]
+CLAUSE_TYPES: tuple[str, ...] = ("defence", "trade", "legal", "information", "political", "social", "procedural")
+
+
+class Profile(BaseModel):
+    """The agreement's ATOP obligations, derived from its defence clauses."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    defence: bool = False
+    offence: bool = False
+    neutrality: bool = False
+    non_aggression: bool = False
+    consultation: bool = False
+    by_party: dict[str, list[Obligation]] = Field(
+        default_factory=dict, description="Obligations each party carries (ISO 3166 code -> obligations).")
+
+
 class Node(BaseModel):
     """One element of the document tree (article, paragraph, point, list item ...)."""
 
@@ -71,6 +184,7 @@ class Node(BaseModel):
     text: str = ""
     span: Span
     provision: bool = False
+    clauses: list[Clause] = Field(default_factory=list)
     children: list[Node] = Field(default_factory=list)
 
     def walk(self) -> Iterator[Node]:
@@ -105,13 +219,26 @@ class Agreement(BaseModel):
     schema_version: str = SCHEMA_VERSION
     source: Source
     title: Optional[str] = None
-    parties: list[str] = Field(default_factory=list)
+    parties: list[str] = Field(default_factory=list, description="Parties as named in the text.")
+    party_codes: list[str] = Field(default_factory=list, description="ISO 3166 codes of the parties.")
     signed: Optional[_dt.date] = None
     place: Optional[str] = None
     mode: Literal["articles", "prose"] = "articles"
+    profile: Profile = Field(default_factory=Profile)
     nodes: list[Node] = Field(default_factory=list)
     diagnostics: list[Diagnostic] = Field(default_factory=list)
     skipped: list[Skipped] = Field(default_factory=list)
+
+    # Positions of node texts in the normalised text, kept while the agreement
+    # comes out of the parser so that clause evidence can point into the original.
+    _locator: object = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal content is equal agreements: the private locator (present only
+        # on freshly parsed agreements) does not take part.
+        if not isinstance(other, Agreement):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
 
     def walk(self) -> Iterator[Node]:
         """Every node of the tree, depth first, in document order."""
@@ -121,6 +248,12 @@ class Agreement(BaseModel):
     def provisions(self) -> list[Node]:
         """The nodes that are provisions (the units clauses are read from), in order."""
         return [n for n in self.walk() if n.provision]
+
+    def clauses(self) -> Iterator[tuple[Node, "Clause"]]:
+        """Every (provision, clause) pair, in document order."""
+        for node in self.walk():
+            for clause in node.clauses:
+                yield node, clause
 
     def find(self, node_id: str) -> Optional[Node]:
         """The node with this id, or None."""

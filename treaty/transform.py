@@ -198,6 +198,7 @@ class _Builder:
         self.title: Optional[_N] = None
         self.signatures: list[_N] = []
         self.finals: list[_N] = []
+        self.text_starts: dict[str, int] = {}
 
     # -- positions
     def position(self, norm_pos: int) -> tuple[int, int, int]:
@@ -736,6 +737,9 @@ class _Builder:
         return f"t{count('t')}"
 
     def to_dict(self, node: _N) -> dict[str, Any]:
+        if node.tstart is not None and node.tend is not None:
+            raw = self.t[node.tstart:node.tend]
+            self.text_starts[node.id] = node.tstart + (len(raw) - len(raw.lstrip()))
         children = [self.to_dict(c) for c in node.children]
         end = node.end
         for c in node.children:
@@ -832,6 +836,43 @@ def find_parties_in(text: str) -> list[str]:
 
 # -------------------------------------------------------------------------- entry point
 
+class Locator:
+    """Maps offsets in a provision's :meth:`~treaty.models.Node.full_text` to spans in the original."""
+
+    def __init__(self, norm: Normalised, line_starts: list[int], text_starts: dict[str, int]) -> None:
+        self.norm = norm
+        self.line_starts = line_starts
+        self.text_starts = text_starts
+
+    def segments(self, node: Any) -> list[tuple[int, int, int]]:
+        """(offset in full text, start in normalised text, length) for each text piece of the subtree."""
+        out = []
+        offset = 0
+        for n in node.walk():
+            if n.text:
+                out.append((offset, self.text_starts.get(n.id, -1), len(n.text)))
+                offset += len(n.text) + 1
+        return out
+
+    def span(self, segments: list[tuple[int, int, int]], start: int, end: int) -> Optional[dict[str, int]]:
+        """Span (dict) of full-text offsets [start, end), or None when the text has no known position."""
+        seg = None
+        for s in segments:
+            if s[0] <= start:
+                seg = s
+            else:
+                break
+        if seg is None or seg[1] < 0:
+            return None
+        offset, norm_start, length = seg
+        a = norm_start + (start - offset)
+        b = norm_start + min(end - offset, length)
+        o = self.norm.offsets.start(a)
+        line = bisect_right(self.line_starts, o)
+        return {"start": o, "end": max(o, self.norm.offsets.end(b)), "line": line,
+                "column": o - self.line_starts[line - 1] + 1}
+
+
 # Characters that count as text (not spacing, not invisible formatting).
 _VISIBLE_RUN = re.compile(r"[^\s\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff\u00ad\x00-\x1f\x7f]+")
 
@@ -908,4 +949,6 @@ def build_agreement(tree: Tree, norm: Normalised, source: dict[str, Any]) -> Agr
         "diagnostics": sorted(b.diagnostics, key=lambda d: (d["line"], d["column"])),
         "skipped": skipped,
     }
-    return Agreement.model_validate(data)
+    agreement = Agreement.model_validate(data)
+    agreement._locator = Locator(norm, b.line_starts, b.text_starts)
+    return agreement

@@ -1,0 +1,839 @@
+"""Stage 4: type every provision into clauses, with obligations, attributes and evidence.
+
+Two readings of each provision, both driven by data in ``grammar/``:
+
+* the provision grammar (``grammar/provision.lark``, tokens from
+  ``grammar/vocab/provision.yaml``) finds who is bound, the modal, conditions,
+  timing and legal references, sentence by sentence;
+* the cue rules (``grammar/vocab/clauses.yaml``) score the clause types and
+  collect sub-topics.  To stay fast, a rule is only tried on a provision that
+  contains the first word of one of its phrases (found with one C-level
+  ``findall`` and a set intersection).
+
+Defence clauses then get the ATOP obligation kinds and their attributes
+(trigger, assistance, means, scope, legal basis), and the agreement its profile.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from lark import Lark, Token
+from lark.lexer import Lexer
+
+from .models import (CLAUSE_TYPES, OBLIGATIONS, Agreement, DefenceClause, Evidence, InformationClause,
+                     LegalClause, Node, PoliticalClause, ProceduralClause, Profile, SocialClause, Span,
+                     TradeClause, UnclassifiedClause)
+from .resources import data_path, load_data
+
+__all__ = ["classify", "compile_phrase", "party_code", "explain_rows"]
+
+# ------------------------------------------------------------------------- phrases
+
+_GAP = r"(?:\s+\S+){0,12}?"
+_PREFIX = 5  # rules are indexed by the first letters of their first word
+_PREFIX_RE = re.compile(r"(?<![a-z])[a-z]{1,%d}" % _PREFIX)
+
+
+def _split_top(text: str, sep: str) -> list[str]:
+    out, depth, cur = [], 0, []
+    for ch in text:
+        if ch in "([":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        if ch == sep and depth == 0:
+            out.append("".join(cur))
+            cur = []
+        else:
+            cur.append(ch)
+    out.append("".join(cur))
+    return out
+
+
+def _word_regex(word: str) -> str:
+    if word == "#":
+        return r"\d+"
+    if word.endswith("*"):
+        return re.escape(word[:-1]) + r"[\w'-]*"
+    return re.escape(word)
+
+
+def _compile(phrase: str) -> tuple[str, set[str], bool]:
+    """Regex, possible first words, and whether the phrase is all optional."""
+    tokens = [t for t in _split_top(phrase.strip(), " ") if t]
+    out = ""
+    need_sep = False
+    first_words: set[str] = set()
+    leading = True  # no required word yet
+    for tok in tokens:
+        if tok == "...":
+            out += _GAP
+            need_sep = True
+            leading = False
+            continue
+        optional = tok.startswith("[") and tok.endswith("]")
+        group = optional or (tok.startswith("(") and tok.endswith(")"))
+        if group:
+            compiled = [_compile(a.strip()) for a in _split_top(tok[1:-1], "|")]
+            regex = "(?:" + "|".join(c[0] for c in compiled) + ")"
+            firsts = set().union(*(c[1] for c in compiled))
+        else:
+            regex = _word_regex(tok)
+            firsts = {tok}
+        if leading:
+            first_words |= firsts
+        if optional:
+            out += f"(?:\\s+{regex})?" if need_sep else f"(?:{regex}\\s+)?"
+        else:
+            out += ("\\s+" if need_sep else "") + regex
+            need_sep = True
+            leading = False
+    return out, first_words, leading
+
+
+def compile_phrase(phrases: Iterable[str]) -> tuple[re.Pattern[str], set[str]]:
+    """Compile phrases (treaty's phrase syntax) into one regex over lower-cased text, and its index keys."""
+    regexes, keys = [], set()
+    for phrase in phrases:
+        regex, firsts, _ = _compile(phrase.lower())
+        regexes.append(regex)
+        for word in firsts:
+            m = re.match(r"[a-z]+", word)
+            if m is None:
+                keys.add("")  # cannot be indexed: always tried
+                continue
+            stem = m.group()
+            if word.endswith("*") and len(stem) < _PREFIX and stem == word.rstrip("*"):
+                raise ValueError(f"stem '{word}' is too short to index: write its forms out")
+            keys.add(stem[:_PREFIX])
+    return re.compile(r"(?<![\w])(?:" + "|".join(regexes) + r")(?![\w])"), keys
+
+
+# --------------------------------------------------------------------------- vocabulary
+
+@dataclass
+class _Rule:
+    order: int
+    id: str
+    type: str
+    weight: int
+    facet: str
+    topic: str
+    pattern: re.Pattern[str]
+
+
+@dataclass
+class _Vocab:
+    rules: list[_Rule]
+    index: dict[str, list[_Rule]]
+    always: list[_Rule]
+    threshold: float
+    ratio: float
+    token_re: re.Pattern[str]
+    token_kinds: list[tuple[str, str]]
+    imperative_verbs: set[str]
+    imperative_adverbs: set[str]
+    aspiration_verbs: set[str]
+    references: list[tuple[re.Pattern[str], str, bool]]
+    party_names: list[tuple[re.Pattern[str], str]]
+    party_mentions: re.Pattern[str]
+    mention_codes: dict[str, str]
+    party_name_re: re.Pattern[str] = re.compile(r"(?!)")
+    name_codes: dict[str, str] = field(default_factory=dict)
+    background: re.Pattern[str] = re.compile(r"(?!)")
+
+
+def _phrase_alternation(phrases: Iterable[str]) -> str:
+    return "|".join(_compile(p.lower())[0] for p in sorted(phrases, key=len, reverse=True))
+
+
+@functools.lru_cache(maxsize=1)
+def vocabulary() -> _Vocab:
+    """Load and compile the vocabularies once."""
+    data = load_data("vocab/clauses.yaml")
+    rules: list[_Rule] = []
+    index: dict[str, list[_Rule]] = {}
+    always: list[_Rule] = []
+    for type_name, entries in data["types"].items():
+        for entry in entries:
+            pattern, keys = compile_phrase(entry["phrases"])
+            rule = _Rule(len(rules), f"{type_name}.{entry['id']}", type_name, int(entry["weight"]), entry["facet"],
+                         entry["topic"], pattern)
+            rules.append(rule)
+            for key in keys:
+                if key == "":
+                    always.append(rule)
+                else:
+                    index.setdefault(key, []).append(rule)
+    prov = load_data("vocab/provision.yaml")
+    kinds: list[tuple[str, str]] = []  # (group name, value)
+    alternatives: list[str] = []
+
+    def add(kind: str, value: str, phrases: Iterable[str]) -> None:
+        name = f"g{len(kinds)}"
+        kinds.append((kind, value))
+        alternatives.append(f"(?P<{name}>{_phrase_alternation(phrases)})")
+
+    for modality in ("prohibition", "aspiration", "permission", "obligation"):
+        add("MODAL", modality, prov["modals"][modality])
+    for who, phrases in prov["actors"].items():
+        add("ACTOR", who, phrases)
+    add("COND", "if", prov["cond"])
+    for value, phrases in prov["time"].items():
+        add("TIME", value, phrases)
+    refs_data = load_data("vocab/references.yaml")["references"]
+    references = [(re.compile(r["regex"]), r["name"], bool(r.get("legal_basis"))) for r in refs_data]
+    name = f"g{len(kinds)}"
+    kinds.append(("REF", ""))
+    alternatives.append(f"(?P<{name}>" + "|".join(f"(?:{r['regex']})".replace("(?P<n>", "(?:")
+                                                for r in refs_data) + ")")
+    # Sentence-opening "Should ..." is a condition ("Should either Party suffer ...").
+    name = f"g{len(kinds)}"
+    kinds.append(("COND", "should"))
+    alternatives.append(f"(?:^|(?<=[.;:]\\s)|(?<=,\\s)|(?<=\\n))(?P<{name}>should)")
+    token_body = "|".join(alternatives)
+    token_re = re.compile(rf"(?<![\w])(?:{token_body})(?![\w])|(?P<comma>,)|(?P<end>;|\.(?=\s|$))")
+    structure = load_data("structure.yaml")
+    parties = load_data("vocab/parties.yaml")
+    names: list[tuple[str, str]] = []
+    mentions: list[tuple[str, str]] = []
+    for code, entry in parties.items():
+        for n in entry.get("names", []):
+            names.append((str(n), code))
+        for n in entry.get("mentions", []):
+            mentions.append((str(n), code))
+    names.sort(key=lambda x: -len(x[0]))
+    name_patterns = [(re.compile(r"(?<![\w.])(?:the\s+)?" + _name_regex(n) + r"(?![\w])"), code) for n, code in names]
+    allm = sorted(names + mentions, key=lambda x: -len(x[0]))
+    mention_re = re.compile(r"(?<![\w.])(" + "|".join(_name_regex(n) for n, _ in allm) + r")(?:'s)?(?![\w])")
+    mention_codes = {n.lower(): code for n, code in allm}
+    return _Vocab(
+        rules=rules, index=index, always=always, threshold=float(data["threshold"]),
+        ratio=float(data["secondary_ratio"]), token_re=token_re, token_kinds=kinds,
+        imperative_verbs=set(structure["imperative_verbs"].lower().split()),
+        imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
+        aspiration_verbs=set(prov["imperative_aspiration"]),
+        references=references, party_names=name_patterns, party_mentions=mention_re,
+        mention_codes=mention_codes,
+        party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + "|".join(_name_regex(n) for n, _ in names)
+                                 + r")(?![\w])"),
+        name_codes={_name_key(n): code for n, code in names},
+        background=re.compile(r"(?<![\w])(?:" + _phrase_alternation(data.get("background", [])) + r")(?![\w])"),
+    )
+
+
+def _name_regex(name: str) -> str:
+    """Acronyms (US, DPRK, UK) match only in capitals; other names ignore case."""
+    body = r"\s+".join(re.escape(w) for w in name.split())
+    if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5:
+        return body
+    return f"(?i:{body})"
+
+
+def party_code(name: str) -> Optional[str]:
+    """ISO 3166 code of a party name as found ('the Russian Federation' -> 'RUS'), or None."""
+    vocab = vocabulary()
+    m = vocab.party_name_re.search(name.strip())
+    return vocab.name_codes.get(_name_key(m.group(1))) if m else None
+
+
+# ---------------------------------------------------------------------- provision grammar
+
+class _ProvisionLexer(Lexer):
+    """Feeds the tokens a classify pass prepared (see :func:`_tokens`)."""
+
+    def __init__(self, lexer_conf: Any) -> None:
+        pass
+
+    def lex(self, lexer_state: Any, parser_state: Any = None) -> Iterable[Token]:
+        data = lexer_state.text if hasattr(lexer_state, "text") else lexer_state
+        if not isinstance(data, list):
+            data = data.text  # Lark >= 1.2 wraps the input
+        return iter(data)
+
+
+@functools.lru_cache(maxsize=1)
+def provision_parser() -> Lark:
+    """The provision-sentence parser, built once."""
+    with open(data_path("provision.lark"), encoding="utf-8") as handle:
+        grammar = handle.read()
+    return Lark(grammar, parser="lalr", lexer=_ProvisionLexer, propagate_positions=False)
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    tokens: list[tuple[str, str, int, int]]  # kind, value, start, end (in the provision text)
+
+
+@dataclass
+class _Duty:
+    modality: str
+    bound: list[str]
+    start: int
+    end: int
+    sentence: int
+    text: str
+
+
+@dataclass
+class _Reading:
+    text: str
+    low: str
+    sentences: list[_Sentence]
+    duties: list[_Duty]
+    conditions: list[tuple[int, int, int]]  # start, end, sentence
+    timing: list[tuple[int, int, int]]
+    references: list[tuple[str, bool, int, int, int]]  # name, legal_basis, start, end, sentence
+
+
+def _tokens(texts: list[str], lows: list[str]) -> list[Token]:
+    vocab = vocabulary()
+    kinds = vocab.token_kinds
+    out: list[Token] = []
+    for index, low in enumerate(lows):
+        out.append(Token("PROV", str(index), 0, None, None, None, None, 0))
+        for m in vocab.token_re.finditer(low):
+            group = m.lastgroup
+            if group == "comma":
+                kind, value = "COMMA", ","
+            elif group == "end":
+                kind, value = "END", m.group()
+            else:
+                kind, value = kinds[int(group[1:])]
+            out.append(Token(kind, value, m.start(), None, None, None, None, m.end()))
+    return out
+
+
+def _read(text: str, low: str, tree: Any) -> _Reading:
+    """Interpret one provision's parse: sentences, duties (modal + who), conditions, timing, references."""
+    vocab = vocabulary()
+    sentences: list[_Sentence] = []
+    pos = 0
+    for child in tree.children:
+        if isinstance(child, Token):
+            continue
+        toks = [(t.type, str(t), t.start_pos, t.end_pos) for t in child.children if isinstance(t, Token)]
+        end = toks[-1][3] if toks else pos
+        if child.data == "last":
+            end = len(text)
+        sentences.append(_Sentence(pos, end, toks))
+        pos = end
+    if not sentences:
+        sentences.append(_Sentence(0, len(text), []))
+    duties: list[_Duty] = []
+    conditions: list[tuple[int, int, int]] = []
+    timing: list[tuple[int, int, int]] = []
+    references: list[tuple[str, bool, int, int, int]] = []
+    # An imperative bullet: "Immediately provide ...", "Not sign ...", "Aim for ...".
+    words = re.findall(r"[a-z][a-z'\-]*", low[:60])
+    imperative = None
+    for i, w in enumerate(words[:3]):
+        if w in ("not", "never") and i + 1 < len(words) and words[i + 1] in vocab.imperative_verbs:
+            imperative = "prohibition"
+            break
+        if w in vocab.imperative_verbs:
+            imperative = "aspiration" if w in vocab.aspiration_verbs else "obligation"
+            break
+        if w not in vocab.imperative_adverbs:
+            break
+    if imperative and text[:1].isupper():
+        first_end = re.match(r"\S+(?:\s+\S+)?", text)
+        duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0, text[:40]))
+    for si, sent in enumerate(sentences):
+        toks = sent.tokens
+        actor: Optional[tuple[str, int]] = None
+        cond_at: Optional[int] = None  # start of the open condition
+        cond_kind = ""  # leading (before the main clause), inner (after a modal), trailing
+        cond_words_until_comma = 0
+        seen_modal = False
+        skip_comma = False
+        if si == 0 and duties and duties[0].start == 0:
+            seen_modal = True  # an imperative bullet: its verb is the main clause
+        for k, (kind, value, a, b) in enumerate(toks):
+            if kind == "COND":
+                if cond_at is not None:
+                    conditions.append((cond_at, a, si))
+                cond_at = a
+                prev = toks[k - 1] if k else None
+                if not seen_modal:
+                    cond_kind = "leading"
+                elif prev is not None and prev[0] == "COMMA" and k >= 2 and toks[k - 2][0] == "MODAL":
+                    cond_kind = "inner"
+                else:
+                    cond_kind = "trailing"
+                # "whenever, in the opinion of any of them, ..." : a parenthesis right after the word
+                nxt = toks[k + 1] if k + 1 < len(toks) else None
+                skip_comma = bool(nxt and nxt[0] == "COMMA" and len(low[b:nxt[2]].split()) <= 1)
+            elif kind == "ACTOR":
+                if cond_at is None:
+                    actor = (value, a)
+            elif kind == "MODAL":
+                if cond_at is not None and cond_kind != "trailing":
+                    conditions.append((cond_at, a, si))
+                    cond_at = None
+                seen_modal = True
+                nxt = toks[k + 1][2] if k + 1 < len(toks) else sent.end
+                bound = [actor[0]] if actor else _named_actor(text, sent.start, a)
+                duties.append(_Duty(value, bound, a, b, si, text[a:nxt].strip(" ,;.")))
+            elif kind == "COMMA":
+                if cond_at is None:
+                    continue
+                if skip_comma:
+                    # the comma that opens the parenthesis; the one that closes it comes next
+                    skip_comma = False
+                    nxt_comma = next((t for t in toks[k + 1:] if t[0] == "COMMA"), None)
+                    if nxt_comma is not None:
+                        toks[k + 1:] = [t for t in toks[k + 1:] if t is not nxt_comma]
+                    continue
+                nxt = toks[k + 1] if k + 1 < len(toks) else None
+                following = re.match(r"\s*([a-z]+)", low[b:])
+                word = following.group(1) if following else ""
+                if cond_kind == "inner" or (cond_kind == "leading" and (
+                        nxt is None or nxt[0] in ("ACTOR", "MODAL", "TIME") or _clause_starts(low, b))) or (
+                        cond_kind == "trailing" and word in _TRAILING_STOPS):
+                    conditions.append((cond_at, a, si))
+                    cond_at = None
+            elif kind == "TIME":
+                timing.append((a, b, si))
+            elif kind == "REF":
+                for pattern, name, basis in vocab.references:
+                    m = pattern.match(low, a)
+                    if m and m.end() == b:
+                        if "{n}" in name:
+                            name = name.replace("{n}", m.group("n"))
+                        references.append((name, basis, a, b, si))
+                        break
+        if cond_at is not None:
+            end = toks[-1][2] if toks and toks[-1][0] == "END" else sent.end
+            conditions.append((cond_at, end, si))
+    return _Reading(text, low, sentences, duties, conditions, timing, references)
+
+
+# Words after a comma that end a condition standing after the main clause
+# ("... if either side is in a state of war, in line with Article 51 ...").
+_TRAILING_STOPS = frozenset("in which including as with according pursuant subject without having such "
+                            "provided whereby while".split())
+
+_MAIN_CLAUSE = re.compile(r"\s*(?:the|each|either|both|it|they|such|that|this|all|any|[a-z]+\s+(?:shall|will|may))\b")
+
+
+def _clause_starts(low: str, pos: int) -> bool:
+    return bool(_MAIN_CLAUSE.match(low, pos))
+
+
+def _named_actor(text: str, start: int, modal_at: int) -> list[str]:
+    """A state named just before a modal ("The United States shall ...")."""
+    window = text[max(start, modal_at - 80):modal_at]
+    if not any(ch.isupper() for ch in window):
+        return []
+    vocab = vocabulary()
+    found = [m for m in vocab.party_name_re.finditer(window)]
+    if not found:
+        return []
+    code = vocab.name_codes.get(_name_key(found[-1].group(1)))
+    return [code] if code else []
+
+
+def _name_key(name: str) -> str:
+    key = " ".join(name.split())
+    return key if key.replace(".", "").isupper() and len(key.replace(".", "")) <= 5 else key.lower()
+
+
+# ---------------------------------------------------------------------- typing
+
+@dataclass
+class _Hit:
+    rule: _Rule
+    start: int
+    end: int
+
+
+def _hits(low: str) -> list[_Hit]:
+    vocab = vocabulary()
+    keys = set(_PREFIX_RE.findall(low))
+    candidates: dict[int, _Rule] = {}
+    for key in keys.intersection(vocab.index):
+        for rule in vocab.index[key]:
+            candidates[id(rule)] = rule
+    for rule in vocab.always:
+        candidates[id(rule)] = rule
+    hits = []
+    for rule in candidates.values():
+        m = rule.pattern.search(low)
+        if m:
+            hits.append(_Hit(rule, m.start(), m.end()))
+    hits.sort(key=lambda h: (h.start, h.rule.order))  # deterministic whatever the set order
+    return hits
+
+
+_BACKGROUND_END = re.compile(r",\s*(?=to\s|and\s+to\s)|[;.:](?:\s|$)")
+
+
+def _background(low: str) -> list[tuple[int, int, int]]:
+    """Stretches giving the manner or basis of a duty (see ``background`` in clauses.yaml)."""
+    out = []
+    for m in vocabulary().background.finditer(low):
+        end = _BACKGROUND_END.search(low, m.end(), m.end() + 300)
+        out.append((m.start(), end.start() if end else min(len(low), m.end() + 300), -1))
+    return out
+
+
+def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list[str]:
+    """Clause types from rule hits; hits inside conditions or background spans count half outside defence."""
+    vocab = vocabulary()
+    scores: dict[str, float] = {}
+    for hit in hits:
+        weight = hit.rule.weight
+        if hit.rule.type != "defence" and any(a <= hit.start < b for a, b, _s in secondary):
+            weight = weight // 2
+        scores[hit.rule.type] = scores.get(hit.rule.type, 0) + weight
+    if not scores:
+        return []
+    best = max(scores.values())
+    if best < vocab.threshold:
+        return []
+    chosen = [t for t in CLAUSE_TYPES if scores.get(t, 0) >= max(vocab.threshold, vocab.ratio * best)]
+    chosen.sort(key=lambda t: (-scores[t], CLAUSE_TYPES.index(t)))
+    return chosen
+
+
+# ---------------------------------------------------------------------- defence attributes
+
+_D = {
+    "state_of_war": re.compile(r"state of war"),
+    "armed_attack": re.compile(r"armed attacks?|military attack|\battack(?:ed|s)? (?:against|on|upon)\b|so attacked|"
+                               r"armed invasion|attacked by"),
+    "aggression": re.compile(r"acts? of aggression|armed aggression(?! )|aggression against|victim of aggression"),
+    "threat_of_aggression": re.compile(r"threat of (?:[a-z]+ ){0,2}(?:aggression|attack|invasion|war)|"
+                                       r"threat (?:of|to) (?:a |an )?(?:armed|military)"),
+    "threat_to_security": re.compile(r"\bthreaten(?:s|ed)?\b|\bthreats? to (?:the |its |their )?(?:peace|security|"
+                                     r"territorial|sovereignty|independence)|\bdanger\b|\bcrisis\b|emergency"),
+}
+_ATTACK_TRIGGERS = ("state_of_war", "armed_attack", "aggression")
+_THREAT_TRIGGERS = ("threat_of_aggression", "threat_to_security")
+_ASSIST = re.compile(r"\b(?:assist(?:ance|s)?|aid|help|support|defend|action|measures|military (?:and|or) other)\b")
+_CONSULT = re.compile(r"\b(?:consult\w*|communication channels?|channel of (?:bilateral )?negotiations?|"
+                      r"negotiations?|contacts?|exchange (?:of )?views|meet\w*)\b")
+_MIL_ASSIST = re.compile(r"military (?:and|or) other assistance|military assistance|military aid|armed force|"
+                         r"military means|armed forces")
+_OTHER_ASSIST = re.compile(r"(?:and|or) other assistance|other assistance|economic assistance|all possible assistance|"
+                           r"assistance and support")
+_MEANS = [("all_available", re.compile(r"all (?:the )?(?:available )?means|all available|all necessary means")),
+          ("as_deemed_necessary", re.compile(r"(?:such )?action as (?:it|they) deems? necessary|as (?:it|they) deems? "
+                                             r"(?:necessary|appropriate)"))]
+_DISCRETION = re.compile(r"deems? (?:necessary|appropriate)|constitutional (?:processes|procedures|provisions)|"
+                         r"at the request of|if (?:it|they) (?:so )?decides?")
+_NON_AGGRESSION = re.compile(r"threat or use of force|use of force|\bnot\b[^.;]{0,40}\battack\b|non-aggression|"
+                             r"directed against the other|hostile to the other")
+_NEUTRALITY = re.compile(r"neutral(?:ity)?\b|(?:aid|assist|support|help)\w* (?:to )?the (?:aggressor|attacker)")
+_OFFENCE = re.compile(r"offensive (?:war|operations?|action)|jointly (?:wage|make) war|join (?:in )?(?:the )?war "
+                      r"against|attack (?:a|any) third")
+_SCOPE = re.compile(r"\b(?:in|within|on|upon)\s+((?:the\s+)?(?:territor(?:y|ies)\s+(?:of|under)\s+[^,;.]{3,80}|"
+                    r"[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*(?:\s*,\s*[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)*"
+                    r"(?:\s+(?:or|and)\s+(?:the\s+)?[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)?(?:\s+area)?))")
+
+
+def _first(pattern: re.Pattern[str], low: str) -> Optional[re.Match[str]]:
+    return pattern.search(low)
+
+
+# ---------------------------------------------------------------------- clause building
+
+class _Ev:
+    """Collects evidence for one clause, mapping provision offsets to original spans."""
+
+    def __init__(self, locate: Any, fallback: Span) -> None:
+        self.locate = locate
+        self.fallback = fallback
+        self.items: list[Evidence] = []
+        self.seen: set[tuple[str, int]] = set()
+
+    def add(self, rule: str, text: str, start: int, end: int) -> None:
+        if (rule, start) in self.seen:
+            return
+        self.seen.add((rule, start))
+        span = self.locate(start, end) if self.locate else None
+        self.items.append(Evidence(rule=rule, text=text[start:end],
+                                   span=Span(**span) if span else self.fallback))
+
+
+def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
+    counts: dict[int, int] = {}
+    for hit in hits:
+        for i, s in enumerate(reading.sentences):
+            if s.start <= hit.start < max(s.end, s.start + 1):
+                counts[i] = counts.get(i, 0) + hit.rule.weight
+                break
+    if not counts:
+        return 0
+    return max(counts, key=lambda i: (counts[i], -i))
+
+
+def _common(reading: _Reading, hits: list[_Hit], ev: _Ev, clause_type: str) -> dict[str, Any]:
+    text = reading.text
+    si = _anchor_sentence(reading, hits)
+    duties = [d for d in reading.duties if d.sentence == si] or reading.duties
+    duty = duties[0] if duties else None
+    # An imperative bullet speaks for the whole item.
+    if reading.duties and reading.duties[0].start == 0 and reading.duties[0].bound == ["all"]:
+        duty = reading.duties[0]
+    out: dict[str, Any] = {"modality": duty.modality if duty else None,
+                           "bound": list(duty.bound) if duty else []}
+    if duty:
+        ev.add(f"modality.{duty.modality}", text, duty.start, duty.end)
+    conds = []
+    for a, b, _s in reading.conditions:
+        cond = " ".join(text[a:b].split()).strip(" ,;.")
+        if cond and cond not in conds:
+            conds.append(cond)
+            ev.add("condition", text, a, b)
+    out["conditions"] = conds
+    if reading.timing:
+        out["timing"] = "immediate"
+        a, b, _s = reading.timing[0]
+        ev.add("timing.immediate", text, a, b)
+    refs = []
+    for name, _basis, a, b, _s in reading.references:
+        if name not in refs:
+            refs.append(name)
+            ev.add(f"reference.{name}", text, a, b)
+    out["references"] = refs
+    for hit in hits:
+        if hit.rule.type == clause_type:
+            ev.add(hit.rule.id, text, hit.start, hit.end)
+    return out
+
+
+def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any]) -> DefenceClause:
+    low, text = reading.low, reading.text
+    found: dict[str, re.Match[str]] = {}
+    threats = [m.span() for m in _D["threat_of_aggression"].finditer(low)]
+    for name, pattern in _D.items():
+        for m in pattern.finditer(low):
+            # "a threat of armed invasion" is a threat, not an attack
+            if name in _ATTACK_TRIGGERS and any(a <= m.start() < b for a, b in threats):
+                continue
+            found[name] = m
+            break
+    obligations: list[str] = []
+    prohibited = base.get("modality") == "prohibition"
+    attack = next((t for t in _ATTACK_TRIGGERS if t in found), None)
+    threat = next((t for t in _THREAT_TRIGGERS if t in found), None)
+    assist = _ASSIST.search(low)
+    consult = _CONSULT.search(low)
+    trigger = None
+    # Assistance is a defence obligation when an attack triggers it: the attack
+    # sits in a condition ("if such an armed attack occurs") or is an attack on
+    # the parties ("an armed attack against one or more of them").
+    triggered = attack is not None and (
+        any(a <= found[attack].start() < b for a, b, _s in reading.conditions)
+        or re.search(r"attack\w* (?:against|on|upon) (?:one|either|any|both|each|the other|them|a party|"
+                     r"the parties)|so attacked|victim of", low))
+    if triggered and assist and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
+        obligations.append("defence")
+        trigger = attack
+    if consult and (threat or attack) and not (attack and "defence" in obligations and not threat):
+        obligations.append("consultation")
+        trigger = trigger or threat or attack
+        ev.add("obligation.consultation", text, consult.start(), consult.end())
+    m = _NON_AGGRESSION.search(low)
+    if m and (prohibited or re.search(r"\brefrain\b|\bnot\b|\bnever\b|non-aggression pact", low)):
+        obligations.append("non_aggression")
+        ev.add("obligation.non_aggression", text, m.start(), m.end())
+    m = _NEUTRALITY.search(low)
+    if m:
+        obligations.append("neutrality")
+        ev.add("obligation.neutrality", text, m.start(), m.end())
+    m = _OFFENCE.search(low)
+    if m:
+        obligations.append("offence")
+        ev.add("obligation.offence", text, m.start(), m.end())
+    if trigger is None:
+        trigger = attack or threat
+    if trigger and trigger in found:
+        ev.add(f"trigger.{trigger}", text, found[trigger].start(), found[trigger].end())
+    assistance: list[str] = []
+    if "defence" in obligations:
+        m = _MIL_ASSIST.search(low)
+        if m:
+            assistance.append("military")
+            ev.add("assistance.military", text, m.start(), m.end())
+        m = _OTHER_ASSIST.search(low)
+        if m:
+            assistance.append("other")
+            ev.add("assistance.other", text, m.start(), m.end())
+    means = None
+    for name, pattern in _MEANS:
+        m = pattern.search(low)
+        if m and "defence" in obligations:
+            means = name
+            ev.add(f"means.{name}", text, m.start(), m.end())
+            break
+    automatic = None
+    if "defence" in obligations:
+        if _DISCRETION.search(low):
+            automatic = False
+        elif base.get("timing") == "immediate":
+            automatic = True
+    scope = None
+    if "defence" in obligations and attack in found:
+        window_start = found[attack].end()
+        m = _SCOPE.search(text, window_start, min(len(text), window_start + 120))
+        if m:
+            scope = " ".join(m.group(0).split())
+            ev.add("scope", text, m.start(), m.end())
+    legal_basis = [name for name, basis, *_ in reading.references if basis]
+    topics = sorted({h.rule.topic for h in hits if h.rule.type == "defence"})
+    return DefenceClause(obligations=[o for o in OBLIGATIONS if o in obligations], trigger=trigger,
+                         assistance=assistance, means=means, automatic=automatic, scope=scope,
+                         legal_basis=list(dict.fromkeys(legal_basis)), topics=topics, **base)
+
+
+def _facets(hits: list[_Hit], clause_type: str) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for hit in hits:
+        if hit.rule.type == clause_type:
+            out.setdefault(hit.rule.facet, [])
+            if hit.rule.topic not in out[hit.rule.facet]:
+                out[hit.rule.facet].append(hit.rule.topic)
+    return out
+
+
+_BUILDERS = {"trade": TradeClause, "legal": LegalClause, "information": InformationClause,
+             "political": PoliticalClause, "social": SocialClause, "procedural": ProceduralClause}
+
+
+def classify_provision(node: Node, locate: Any = None) -> list[Any]:
+    """Clauses for one provision node (its text and its descendants' text)."""
+    text = node.full_text()
+    low = text.lower()
+    if len(low) != len(text):  # a few characters change length when lower-cased
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    tree = provision_parser().parse(_tokens([text], [low]))
+    reading = _read(text, low, tree.children[0]) if tree.children else _read(text, low, _EMPTY)
+    return _clauses(node, reading, locate)
+
+
+class _Empty:
+    children: list[Any] = []
+
+
+_EMPTY = _Empty()
+
+
+def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
+    hits = _hits(reading.low)
+    types = _types(hits, reading.conditions + _background(reading.low))
+    clauses: list[Any] = []
+    for clause_type in types or ["unclassified"]:
+        ev = _Ev(locate, node.span)
+        relevant = [h for h in hits if h.rule.type == clause_type]
+        base = _common(reading, relevant, ev, clause_type)
+        if clause_type == "defence":
+            clause = _defence(reading, relevant, ev, base)
+        elif clause_type == "unclassified":
+            clause = UnclassifiedClause(**base)
+        else:
+            clause = _BUILDERS[clause_type](**_facets(relevant, clause_type), **base)
+        clause.evidence = ev.items
+        clauses.append(clause)
+    return clauses
+
+
+# ---------------------------------------------------------------------- agreement level
+
+def classify(agreement: Agreement) -> Agreement:
+    """Add clauses to every provision, party codes and the ATOP profile (in place; returns it)."""
+    provisions = agreement.provisions()
+    locator = agreement._locator
+    if provisions:
+        texts = [p.full_text() for p in provisions]
+        lows = []
+        for text in texts:
+            low = text.lower()
+            if len(low) != len(text):
+                low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+            lows.append(low)
+        tree = provision_parser().parse(_tokens(texts, lows))
+        for node, text, low, prov in zip(provisions, texts, lows, tree.children):
+            reading = _read(text, low, prov)
+            locate = None
+            if locator is not None:
+                segments = locator.segments(node)
+                locate = functools.partial(locator.span, segments)
+            node.clauses = _clauses(node, reading, locate)
+    agreement.party_codes = _party_codes(agreement)
+    agreement.profile = profile(agreement)
+    return agreement
+
+
+def _party_codes(agreement: Agreement) -> list[str]:
+    codes: list[str] = []
+    for name in agreement.parties:
+        code = party_code(name)
+        if code and code not in codes:
+            codes.append(code)
+    if codes or agreement.mode != "prose":
+        return codes
+    # A news report names no parties: count the states mentioned around its
+    # provisions (the title and the paragraphs before the first provision).
+    provisions = agreement.provisions()
+    if not provisions:
+        return codes
+    first = provisions[0]
+    before = [n for n in agreement.nodes if n.span.start < first.span.start and n.kind in ("text", "paragraph")]
+    window = " ".join(n.text for n in before[-6:]) + " " + (agreement.title or "")
+    vocab = vocabulary()
+    counts: dict[str, int] = {}
+    for m in vocab.party_mentions.finditer(window):
+        code = vocab.mention_codes.get(m.group(1).lower())
+        if code:
+            counts[code] = counts.get(code, 0) + 1
+    if not counts:
+        return codes
+    top = max(counts.values())
+    return [c for c, n in sorted(counts.items(), key=lambda kv: -kv[1]) if n * 2 >= top]
+
+
+def profile(agreement: Agreement) -> Profile:
+    """The five ATOP obligations of the agreement, and which party carries which."""
+    result = Profile()
+    by_party: dict[str, list[str]] = {}
+    parties = agreement.party_codes
+    for _node, clause in agreement.clauses():
+        if clause.type != "defence":
+            continue
+        for obligation in clause.obligations:
+            setattr(result, obligation, True)
+            carriers = [b for b in clause.bound if len(b) == 3 and b.isupper()] or list(parties)
+            if obligation == "defence" and clause.scope and len(carriers) > 1:
+                # Defending one's own territory is no alliance commitment: a party
+                # whose territory is the scope does not carry the obligation.
+                own = party_code(clause.scope)
+                if own in carriers:
+                    carriers = [c for c in carriers if c != own]
+            for code in carriers:
+                by_party.setdefault(code, [])
+                if obligation not in by_party[code]:
+                    by_party[code].append(obligation)
+    result.by_party = {code: [o for o in OBLIGATIONS if o in obs] for code, obs in by_party.items()}
+    return result
+
+
+def explain_rows(agreement: Agreement) -> list[dict[str, Any]]:
+    """Per provision: id, line, types and the words that decided them (for ``treaty explain``)."""
+    rows = []
+    for node in agreement.provisions():
+        rows.append({
+            "id": node.id, "line": node.span.line, "text": node.full_text(),
+            "clauses": [{"type": c.type, "modality": c.modality,
+                         "obligations": getattr(c, "obligations", []),
+                         "evidence": [(e.rule, e.text) for e in c.evidence]} for c in node.clauses],
+        })
+    return rows
