@@ -17,16 +17,17 @@ Defence clauses then get the ATOP obligation kinds and their attributes
 from __future__ import annotations
 
 import functools
+import heapq
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from lark import Lark, Token
+from lark import Lark, Token, Transformer
 from lark.lexer import Lexer
 
-from .models import (CLAUSE_TYPES, OBLIGATIONS, Agreement, DefenceClause, Evidence, InformationClause,
-                     LegalClause, Node, PoliticalClause, ProceduralClause, Profile, SocialClause, Span,
-                     TradeClause, UnclassifiedClause)
+from pydantic import TypeAdapter
+
+from .models import CLAUSE_TYPES, OBLIGATIONS, Agreement, Clause, Node, Profile, Span
 from .resources import data_path, load_data
 
 __all__ = ["classify", "compile_phrase", "party_code", "explain_rows"]
@@ -113,6 +114,104 @@ def compile_phrase(phrases: Iterable[str]) -> tuple[re.Pattern[str], set[str]]:
     return re.compile(r"(?<![\w])(?:" + "|".join(regexes) + r")(?![\w])"), keys
 
 
+_WORD_RE = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_PLAIN_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*\Z")
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    """One phrase of a rule, ready for the fast path: a regex that starts with a literal word
+    (so the regex engine can skip ahead), the words it cannot match without, and its index key."""
+
+    pattern: re.Pattern[str]
+    key: str
+    key_is_prefix: bool
+    words: frozenset[str]
+    prefixes: frozenset[str]
+
+
+def _leading_variants(phrase: str) -> list[str]:
+    """Rewrite a phrase so each variant starts with a plain word or stem ("[all] available" -> 2)."""
+    tokens = [t for t in _split_top(phrase.strip(), " ") if t]
+    if not tokens:
+        return []
+    first, rest = tokens[0], " ".join(tokens[1:])
+    optional = first.startswith("[") and first.endswith("]")
+    if optional or (first.startswith("(") and first.endswith(")")):
+        out = []
+        for alt in _split_top(first[1:-1], "|"):
+            out.extend(_leading_variants(f"{alt.strip()} {rest}".strip()))
+        if optional and rest:
+            out.extend(_leading_variants(rest))
+        return out
+    return [phrase.strip()]
+
+
+def compile_rule_phrases(phrases: Iterable[str]) -> list[_Phrase]:
+    """Compile a rule's phrases for :func:`_hits` (lower-cased text, treaty's phrase syntax)."""
+    out = []
+    for phrase in phrases:
+        for variant in _leading_variants(phrase.lower()):
+            regex, _firsts, _ = _compile(variant)
+            tokens = [t for t in _split_top(variant, " ") if t]
+            first = tokens[0]
+            if first.endswith("*"):
+                stem = first[:-1]
+                if len(stem) < _PREFIX or not stem.isalpha():
+                    raise ValueError(f"stem '{first}' is too short to index: write its forms out")
+                key, is_prefix = stem[:_PREFIX], True
+            elif _PLAIN_WORD.match(first):
+                key, is_prefix = first, False
+            else:  # "u.n." and the like: index by its first letters
+                key, is_prefix = re.match(r"[a-z]*", first).group()[:_PREFIX], True
+            words = frozenset(t for t in tokens if _PLAIN_WORD.match(t))
+            prefixes = frozenset(t[:-1][:_PREFIX] for t in tokens if t.endswith("*") and t[:-1].isalpha())
+            out.append(_Phrase(re.compile(regex + r"(?![\w])"), key, is_prefix, words, prefixes))
+    return out
+
+
+def _expand(phrase: str, limit: int = 500) -> list[str]:
+    """All literal forms of a phrase without stems or numbers ("[all] available means" -> 2 forms)."""
+    forms = [""]
+    for tok in (t for t in _split_top(phrase.strip(), " ") if t):
+        optional = tok.startswith("[") and tok.endswith("]")
+        if optional or (tok.startswith("(") and tok.endswith(")")):
+            options = [f for a in _split_top(tok[1:-1], "|") for f in _expand(a, limit)]
+            if optional:
+                options.append("")
+        else:
+            if "*" in tok or tok == "#" or tok == "...":
+                raise ValueError(f"'{phrase}': token phrases take plain words only")
+            options = [tok]
+        forms = [(f + " " + o).strip() for f in forms for o in options]
+        if len(forms) > limit:
+            raise ValueError(f"'{phrase}' has more than {limit} forms")
+    return forms
+
+
+def _trie_regex(strings: Iterable[str]) -> str:
+    """One regex matching any of ``strings`` (spaces match any spacing), longest first.
+
+    A trie keeps Python's backtracking engine from trying every alternative at
+    every word: it compares one character per branch instead.
+    """
+    trie: dict[str, Any] = {}
+    for string in strings:
+        node = trie
+        for ch in string:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def render(node: dict[str, Any]) -> str:
+        alts = [(r"\s+" if ch == " " else re.escape(ch)) + render(node[ch]) for ch in sorted(k for k in node if k)]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return render(trie)
+
+
 # --------------------------------------------------------------------------- vocabulary
 
 @dataclass
@@ -123,28 +222,30 @@ class _Rule:
     weight: int
     facet: str
     topic: str
-    pattern: re.Pattern[str]
+    phrases: list[_Phrase]
 
 
 @dataclass
 class _Vocab:
     rules: list[_Rule]
-    index: dict[str, list[_Rule]]
-    always: list[_Rule]
+    index: dict[str, list[tuple[_Rule, _Phrase]]]
+    index_prefixes: dict[str, list[tuple[_Rule, _Phrase]]]
     threshold: float
     ratio: float
     token_re: re.Pattern[str]
     token_kinds: list[tuple[str, str]]
+    token_literal: dict[str, tuple[str, str]]
     imperative_verbs: set[str]
     imperative_adverbs: set[str]
     aspiration_verbs: set[str]
     references: list[tuple[re.Pattern[str], str, bool]]
-    party_names: list[tuple[re.Pattern[str], str]]
     party_mentions: re.Pattern[str]
     mention_codes: dict[str, str]
     party_name_re: re.Pattern[str] = re.compile(r"(?!)")
     name_codes: dict[str, str] = field(default_factory=dict)
     background: re.Pattern[str] = re.compile(r"(?!)")
+    discount_when: frozenset[str] = frozenset()
+    discount_rules: frozenset[str] = frozenset()
 
 
 def _phrase_alternation(phrases: Iterable[str]) -> str:
@@ -156,27 +257,25 @@ def vocabulary() -> _Vocab:
     """Load and compile the vocabularies once."""
     data = load_data("vocab/clauses.yaml")
     rules: list[_Rule] = []
-    index: dict[str, list[_Rule]] = {}
-    always: list[_Rule] = []
+    index: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by exact first word
+    index_prefixes: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by the first letters of a stem
     for type_name, entries in data["types"].items():
         for entry in entries:
-            pattern, keys = compile_phrase(entry["phrases"])
+            phrases = compile_rule_phrases(entry["phrases"])
             rule = _Rule(len(rules), f"{type_name}.{entry['id']}", type_name, int(entry["weight"]), entry["facet"],
-                         entry["topic"], pattern)
+                         entry["topic"], phrases)
             rules.append(rule)
-            for key in keys:
-                if key == "":
-                    always.append(rule)
-                else:
-                    index.setdefault(key, []).append(rule)
+            for phrase in phrases:
+                table = index_prefixes if phrase.key_is_prefix else index
+                table.setdefault(phrase.key, []).append((rule, phrase))
     prov = load_data("vocab/provision.yaml")
-    kinds: list[tuple[str, str]] = []  # (group name, value)
-    alternatives: list[str] = []
+    # Literal token forms -> (kind, value); earlier entries win a tie.
+    literal: dict[str, tuple[str, str]] = {}
 
     def add(kind: str, value: str, phrases: Iterable[str]) -> None:
-        name = f"g{len(kinds)}"
-        kinds.append((kind, value))
-        alternatives.append(f"(?P<{name}>{_phrase_alternation(phrases)})")
+        for phrase in phrases:
+            for form in _expand(phrase.lower()):
+                literal.setdefault(form, (kind, value))
 
     for modality in ("prohibition", "aspiration", "permission", "obligation"):
         add("MODAL", modality, prov["modals"][modality])
@@ -187,16 +286,13 @@ def vocabulary() -> _Vocab:
         add("TIME", value, phrases)
     refs_data = load_data("vocab/references.yaml")["references"]
     references = [(re.compile(r["regex"]), r["name"], bool(r.get("legal_basis"))) for r in refs_data]
-    name = f"g{len(kinds)}"
-    kinds.append(("REF", ""))
-    alternatives.append(f"(?P<{name}>" + "|".join(f"(?:{r['regex']})".replace("(?P<n>", "(?:")
-                                                for r in refs_data) + ")")
-    # Sentence-opening "Should ..." is a condition ("Should either Party suffer ...").
-    name = f"g{len(kinds)}"
-    kinds.append(("COND", "should"))
-    alternatives.append(f"(?:^|(?<=[.;:]\\s)|(?<=,\\s)|(?<=\\n))(?P<{name}>should)")
-    token_body = "|".join(alternatives)
-    token_re = re.compile(rf"(?<![\w])(?:{token_body})(?![\w])|(?P<comma>,)|(?P<end>;|\.(?=\s|$))")
+    ref_body = "|".join(f"(?:{r['regex']})".replace("(?P<n>", "(?:") for r in refs_data)
+    ref_starts = _trie_regex(sorted({w.lower() for r in refs_data for w in r.get("starts", [])}))
+    literal.setdefault("should", ("COND", "should"))  # kept only where it opens a clause, see _tokens
+    # Words and punctuation are found in two passes: each regex then starts
+    # with something the engine can skip to quickly.
+    token_re = re.compile(rf"(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))(?![\w])")
+    kinds = [("", "")]  # kept for compatibility of the dataclass field
     structure = load_data("structure.yaml")
     parties = load_data("vocab/parties.yaml")
     names: list[tuple[str, str]] = []
@@ -207,38 +303,51 @@ def vocabulary() -> _Vocab:
         for n in entry.get("mentions", []):
             mentions.append((str(n), code))
     names.sort(key=lambda x: -len(x[0]))
-    name_patterns = [(re.compile(r"(?<![\w.])(?:the\s+)?" + _name_regex(n) + r"(?![\w])"), code) for n, code in names]
     allm = sorted(names + mentions, key=lambda x: -len(x[0]))
-    mention_re = re.compile(r"(?<![\w.])(" + "|".join(_name_regex(n) for n, _ in allm) + r")(?:'s)?(?![\w])")
-    mention_codes = {n.lower(): code for n, code in allm}
+    mention_re = re.compile(r"(?<![\w.])(" + _names_regex(n for n, _ in allm) + r")(?:'s)?(?![\w])")
+    mention_codes = {_name_key(n): code for n, code in allm}
     return _Vocab(
-        rules=rules, index=index, always=always, threshold=float(data["threshold"]),
-        ratio=float(data["secondary_ratio"]), token_re=token_re, token_kinds=kinds,
+        rules=rules, index=index, index_prefixes=index_prefixes, threshold=float(data["threshold"]),
+        ratio=float(data["secondary_ratio"]), token_re=token_re, token_kinds=kinds, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
         aspiration_verbs=set(prov["imperative_aspiration"]),
-        references=references, party_names=name_patterns, party_mentions=mention_re,
+        references=references, party_mentions=mention_re,
         mention_codes=mention_codes,
-        party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + "|".join(_name_regex(n) for n, _ in names)
-                                 + r")(?![\w])"),
+        party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
         background=re.compile(r"(?<![\w])(?:" + _phrase_alternation(data.get("background", [])) + r")(?![\w])"),
+        discount_when=frozenset(data.get("discount", {}).get("when", [])),
+        discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
     )
 
 
-def _name_regex(name: str) -> str:
-    """Acronyms (US, DPRK, UK) match only in capitals; other names ignore case."""
-    body = r"\s+".join(re.escape(w) for w in name.split())
-    if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5:
-        return body
-    return f"(?i:{body})"
+def _is_acronym(name: str) -> bool:
+    bare = name.replace(".", "")
+    return bare.isupper() and len(bare) <= 5
+
+
+def _names_regex(names: Iterable[str]) -> str:
+    """Acronyms (US, DPRK, UK) match only in capitals; other names ignore case (one trie each)."""
+    names = list(names)
+    acronyms = [n for n in names if _is_acronym(n)]
+    others = [" ".join(n.lower().split()) for n in names if not _is_acronym(n)]
+    return f"(?i:{_trie_regex(others)})|{_trie_regex(acronyms)}"
+
+
+def _name_key(name: str) -> str:
+    key = " ".join(name.split())
+    return key if _is_acronym(key) else key.lower()
 
 
 def party_code(name: str) -> Optional[str]:
     """ISO 3166 code of a party name as found ('the Russian Federation' -> 'RUS'), or None."""
     vocab = vocabulary()
     m = vocab.party_name_re.search(name.strip())
-    return vocab.name_codes.get(_name_key(m.group(1))) if m else None
+    if m is None:
+        return None
+    found = m.group(1)
+    return vocab.name_codes.get(_name_key(found)) or vocab.name_codes.get(" ".join(found.lower().split()))
 
 
 # ---------------------------------------------------------------------- provision grammar
@@ -256,12 +365,28 @@ class _ProvisionLexer(Lexer):
         return iter(data)
 
 
+class _Shape(Transformer):
+    """Builds plain tuples while parsing (no tree objects: this runs for every provision)."""
+
+    def sentence(self, children: list[Token]) -> tuple[str, list[Token]]:
+        return ("sentence", children)
+
+    def last(self, children: list[Token]) -> tuple[str, list[Token]]:
+        return ("last", children)
+
+    def provision(self, children: list[Any]) -> list[Any]:
+        return children
+
+    def start(self, children: list[Any]) -> list[Any]:
+        return children
+
+
 @functools.lru_cache(maxsize=1)
 def provision_parser() -> Lark:
-    """The provision-sentence parser, built once."""
+    """The provision-sentence parser, built once; ``parse(tokens)`` returns one list per provision."""
     with open(data_path("provision.lark"), encoding="utf-8") as handle:
         grammar = handle.read()
-    return Lark(grammar, parser="lalr", lexer=_ProvisionLexer, propagate_positions=False)
+    return Lark(grammar, parser="lalr", lexer=_ProvisionLexer, transformer=_Shape())
 
 
 @dataclass
@@ -292,38 +417,68 @@ class _Reading:
     references: list[tuple[str, bool, int, int, int]]  # name, legal_basis, start, end, sentence
 
 
-def _tokens(texts: list[str], lows: list[str]) -> list[Token]:
+_PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
+
+
+def _opens_clause(low: str, pos: int) -> bool:
+    before = low[max(0, pos - 3):pos].rstrip()
+    return not before or before[-1] in ".;:,\n"
+
+
+def _tokens(lows: list[str]) -> tuple[list[Token], list[list[int]]]:
+    """Lark tokens for all provisions (commas left out), and each provision's comma positions."""
     vocab = vocabulary()
-    kinds = vocab.token_kinds
+    literal = vocab.token_literal
     out: list[Token] = []
+    commas: list[list[int]] = []
     for index, low in enumerate(lows):
         out.append(Token("PROV", str(index), 0, None, None, None, None, 0))
-        for m in vocab.token_re.finditer(low):
-            group = m.lastgroup
-            if group == "comma":
-                kind, value = "COMMA", ","
-            elif group == "end":
-                kind, value = "END", m.group()
+        here: list[int] = []
+        ends: list[Token] = []
+        for m in _PUNCT.finditer(low):
+            if m.group() == ",":
+                here.append(m.start())
             else:
-                kind, value = kinds[int(group[1:])]
-            out.append(Token(kind, value, m.start(), None, None, None, None, m.end()))
-    return out
+                ends.append(Token("END", m.group(), m.start(), None, None, None, None, m.end()))
+        words: list[Token] = []
+        for m in vocab.token_re.finditer(low):
+            if m.lastgroup == "lit":
+                kind, value = literal[" ".join(m.group().split())]
+                if value == "should" and not _opens_clause(low, m.start()):
+                    continue  # "should" inside a clause is advice, not a condition
+            else:
+                kind, value = "REF", ""
+            words.append(Token(kind, value, m.start(), None, None, None, None, m.end()))
+        if ends and words:
+            out.extend(heapq.merge(words, ends, key=lambda t: t.start_pos))
+        else:
+            out.extend(words or ends)
+        commas.append(here)
+    return out, commas
 
 
-def _read(text: str, low: str, tree: Any) -> _Reading:
+def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Reading:
     """Interpret one provision's parse: sentences, duties (modal + who), conditions, timing, references."""
     vocab = vocabulary()
     sentences: list[_Sentence] = []
     pos = 0
-    for child in tree.children:
+    for child in parsed:
         if isinstance(child, Token):
             continue
-        toks = [(t.type, str(t), t.start_pos, t.end_pos) for t in child.children if isinstance(t, Token)]
+        shape, tokens = child
+        toks = [(t.type, t.value, t.start_pos, t.end_pos) for t in tokens]
         end = toks[-1][3] if toks else pos
-        if child.data == "last":
+        if shape == "last":
             end = len(text)
         sentences.append(_Sentence(pos, end, toks))
         pos = end
+    if commas:
+        # Commas are not grammar tokens (they would double the parser's work);
+        # put them back where they belong.
+        for sent in sentences:
+            inside = [("COMMA", ",", c, c + 1) for c in commas if sent.start <= c < sent.end]
+            if inside:
+                sent.tokens = sorted(sent.tokens + inside, key=lambda t: t[2])
     if not sentences:
         sentences.append(_Sentence(0, len(text), []))
     duties: list[_Duty] = []
@@ -436,13 +591,11 @@ def _named_actor(text: str, start: int, modal_at: int) -> list[str]:
     found = [m for m in vocab.party_name_re.finditer(window)]
     if not found:
         return []
-    code = vocab.name_codes.get(_name_key(found[-1].group(1)))
+    name = found[-1].group(1)
+    code = vocab.name_codes.get(_name_key(name)) or vocab.name_codes.get(" ".join(name.lower().split()))
     return [code] if code else []
 
 
-def _name_key(name: str) -> str:
-    key = " ".join(name.split())
-    return key if key.replace(".", "").isupper() and len(key.replace(".", "")) <= 5 else key.lower()
 
 
 # ---------------------------------------------------------------------- typing
@@ -455,19 +608,28 @@ class _Hit:
 
 
 def _hits(low: str) -> list[_Hit]:
+    """Every rule that fires on a provision, with where it first fires."""
     vocab = vocabulary()
-    keys = set(_PREFIX_RE.findall(low))
-    candidates: dict[int, _Rule] = {}
-    for key in keys.intersection(vocab.index):
-        for rule in vocab.index[key]:
-            candidates[id(rule)] = rule
-    for rule in vocab.always:
-        candidates[id(rule)] = rule
-    hits = []
-    for rule in candidates.values():
-        m = rule.pattern.search(low)
-        if m:
-            hits.append(_Hit(rule, m.start(), m.end()))
+    words = set(_WORD_RE.findall(low))
+    prefixes = set(_PREFIX_RE.findall(low))
+    candidates: list[tuple[_Rule, _Phrase]] = []
+    for key in words.intersection(vocab.index):
+        candidates.extend(vocab.index[key])
+    for key in prefixes.intersection(vocab.index_prefixes):
+        candidates.extend(vocab.index_prefixes[key])
+    best: dict[int, _Hit] = {}
+    for rule, phrase in candidates:
+        if not (phrase.words <= words and phrase.prefixes <= prefixes):
+            continue
+        m = phrase.pattern.search(low)
+        while m is not None and m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "_"):
+            m = phrase.pattern.search(low, m.start() + 1)  # started inside a word
+        if m is None:
+            continue
+        hit = best.get(rule.order)
+        if hit is None or m.start() < hit.start:
+            best[rule.order] = _Hit(rule, m.start(), m.end())
+    hits = list(best.values())
     hits.sort(key=lambda h: (h.start, h.rule.order))  # deterministic whatever the set order
     return hits
 
@@ -488,10 +650,13 @@ def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list
     """Clause types from rule hits; hits inside conditions or background spans count half outside defence."""
     vocab = vocabulary()
     scores: dict[str, float] = {}
+    discounted = any(h.rule.id in vocab.discount_when for h in hits)
     for hit in hits:
         weight = hit.rule.weight
         if hit.rule.type != "defence" and any(a <= hit.start < b for a, b, _s in secondary):
             weight = weight // 2
+        if discounted and hit.rule.id in vocab.discount_rules:
+            weight = 0
         scores[hit.rule.type] = scores.get(hit.rule.type, 0) + weight
     if not scores:
         return []
@@ -517,9 +682,13 @@ _D = {
 }
 _ATTACK_TRIGGERS = ("state_of_war", "armed_attack", "aggression")
 _THREAT_TRIGGERS = ("threat_of_aggression", "threat_to_security")
-_ASSIST = re.compile(r"\b(?:assist(?:ance|s)?|aid|help|support|defend|action|measures|military (?:and|or) other)\b")
+# A commitment to come to a party's help (not "mutual aid" in building capacity).
+_ASSIST = re.compile(r"\bassist\w*|come to (?:the|its|their) (?:aid|assistance|help|defen[cs]e)|"
+                     r"\b(?:render|extend|provide|give|lend)\w* [^.;]{0,60}?\b(?:aid|assistance|help|support)\b|"
+                     r"act to meet|meet the common danger|\bdefend\w*|military (?:and|or) other|"
+                     r"(?:action|measures|means) as (?:it|they) deems?")
 _CONSULT = re.compile(r"\b(?:consult\w*|communication channels?|channel of (?:bilateral )?negotiations?|"
-                      r"negotiations?|contacts?|exchange (?:of )?views|meet\w*)\b")
+                      r"negotiations?|contacts?|exchange (?:of )?views|hold (?:talks|meetings))\b")
 _MIL_ASSIST = re.compile(r"military (?:and|or) other assistance|military assistance|military aid|armed force|"
                          r"military means|armed forces")
 _OTHER_ASSIST = re.compile(r"(?:and|or) other assistance|other assistance|economic assistance|all possible assistance|"
@@ -530,11 +699,17 @@ _MEANS = [("all_available", re.compile(r"all (?:the )?(?:available )?means|all a
 _DISCRETION = re.compile(r"deems? (?:necessary|appropriate)|constitutional (?:processes|procedures|provisions)|"
                          r"at the request of|if (?:it|they) (?:so )?decides?")
 _NON_AGGRESSION = re.compile(r"threat or use of force|use of force|\bnot\b[^.;]{0,40}\battack\b|non-aggression|"
-                             r"directed against the other|hostile to the other")
-_NEUTRALITY = re.compile(r"neutral(?:ity)?\b|(?:aid|assist|support|help)\w* (?:to )?the (?:aggressor|attacker)")
+                             r"(?:directed|aimed|hostile) (?:at|against|to) the other|"
+                             r"(?:desist|refrain|abstain)\w* from [^.;]{0,80}?(?:attack|aggress\w*|violence|force)")
+# Not helping whoever attacks the partner: ATOP's neutrality.
+_NEUTRALITY = re.compile(r"\bneutral(?:ity)?\b|(?:aid|assist|support|help)\w* (?:to )?the (?:aggressor|attacker)|"
+                         r"\b(?:support|aid|assistance|help) to (?:this|that|the|such|any) third (?:power|state|party|country)|"
+                         r"\b(?:not|no)\b[^.;]{0,60}\b(?:support|aid|assist\w*|help)\b[^.;]{0,40}\b(?:third|aggressor|attacker)")
+_CONFLICT = re.compile(r"belligeren|\bwar\b|attack|aggress|hostilities|armed conflict|military action")
 _OFFENCE = re.compile(r"offensive (?:war|operations?|action)|jointly (?:wage|make) war|join (?:in )?(?:the )?war "
                       r"against|attack (?:a|any) third")
-_SCOPE = re.compile(r"\b(?:in|within|on|upon)\s+((?:the\s+)?(?:territor(?:y|ies)\s+(?:of|under)\s+[^,;.]{3,80}|"
+_SCOPE = re.compile(r"\b(?:in|within|on|upon)\s+((?:the\s+)?(?:territor(?:y|ies)\s+(?:of|under)\s+"
+                    r"(?:(?!\s(?:would|shall|will|is|are|be|which|that|and)\b)[^,;.]){3,80}|"
                     r"[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*(?:\s*,\s*[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)*"
                     r"(?:\s+(?:or|and)\s+(?:the\s+)?[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)?(?:\s+area)?))")
 
@@ -551,7 +726,7 @@ class _Ev:
     def __init__(self, locate: Any, fallback: Span) -> None:
         self.locate = locate
         self.fallback = fallback
-        self.items: list[Evidence] = []
+        self.items: list[dict[str, Any]] = []  # validated with the clause, in one go
         self.seen: set[tuple[str, int]] = set()
 
     def add(self, rule: str, text: str, start: int, end: int) -> None:
@@ -559,8 +734,7 @@ class _Ev:
             return
         self.seen.add((rule, start))
         span = self.locate(start, end) if self.locate else None
-        self.items.append(Evidence(rule=rule, text=text[start:end],
-                                   span=Span(**span) if span else self.fallback))
+        self.items.append({"rule": rule, "text": text[start:end], "span": span or self.fallback})
 
 
 def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
@@ -610,7 +784,14 @@ def _common(reading: _Reading, hits: list[_Hit], ev: _Ev, clause_type: str) -> d
     return out
 
 
-def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any]) -> DefenceClause:
+def _sentence_of(reading: _Reading, pos: int) -> int:
+    for i, sent in enumerate(reading.sentences):
+        if sent.start <= pos < sent.end:
+            return i
+    return len(reading.sentences) - 1
+
+
+def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any]) -> dict[str, Any]:
     low, text = reading.low, reading.text
     found: dict[str, re.Match[str]] = {}
     threats = [m.span() for m in _D["threat_of_aggression"].finditer(low)]
@@ -628,14 +809,14 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
     assist = _ASSIST.search(low)
     consult = _CONSULT.search(low)
     trigger = None
-    # Assistance is a defence obligation when an attack triggers it: the attack
-    # sits in a condition ("if such an armed attack occurs") or is an attack on
-    # the parties ("an armed attack against one or more of them").
-    triggered = attack is not None and (
-        any(a <= found[attack].start() < b for a, b, _s in reading.conditions)
-        or re.search(r"attack\w* (?:against|on|upon) (?:one|either|any|both|each|the other|them|a party|"
-                     r"the parties)|so attacked|victim of", low))
-    if triggered and assist and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
+    # Assistance is a defence obligation when an attack triggers it: the
+    # attack and the promise of help stand in the same sentence.
+    triggered = False
+    if attack is not None and assist is not None:
+        attack_sentences = {_sentence_of(reading, m.start()) for m in _D[attack].finditer(low)
+                            if not any(a <= m.start() < b for a, b in threats)}
+        triggered = any(_sentence_of(reading, m.start()) in attack_sentences for m in _ASSIST.finditer(low))
+    if triggered and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
         obligations.append("defence")
         trigger = attack
     if consult and (threat or attack) and not (attack and "defence" in obligations and not threat):
@@ -643,11 +824,11 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
         trigger = trigger or threat or attack
         ev.add("obligation.consultation", text, consult.start(), consult.end())
     m = _NON_AGGRESSION.search(low)
-    if m and (prohibited or re.search(r"\brefrain\b|\bnot\b|\bnever\b|non-aggression pact", low)):
+    if m and (prohibited or re.search(r"\b(?:refrain|desist|abstain)\w*|\bnot\b|\bnever\b|non-?aggression pact", low)):
         obligations.append("non_aggression")
         ev.add("obligation.non_aggression", text, m.start(), m.end())
     m = _NEUTRALITY.search(low)
-    if m:
+    if m and _CONFLICT.search(low):
         obligations.append("neutrality")
         ev.add("obligation.neutrality", text, m.start(), m.end())
     m = _OFFENCE.search(low)
@@ -690,9 +871,9 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
             ev.add("scope", text, m.start(), m.end())
     legal_basis = [name for name, basis, *_ in reading.references if basis]
     topics = sorted({h.rule.topic for h in hits if h.rule.type == "defence"})
-    return DefenceClause(obligations=[o for o in OBLIGATIONS if o in obligations], trigger=trigger,
-                         assistance=assistance, means=means, automatic=automatic, scope=scope,
-                         legal_basis=list(dict.fromkeys(legal_basis)), topics=topics, **base)
+    return dict(type="defence", obligations=[o for o in OBLIGATIONS if o in obligations], trigger=trigger,
+                assistance=assistance, means=means, automatic=automatic, scope=scope,
+                legal_basis=list(dict.fromkeys(legal_basis)), topics=topics, **base)
 
 
 def _facets(hits: list[_Hit], clause_type: str) -> dict[str, list[str]]:
@@ -705,8 +886,7 @@ def _facets(hits: list[_Hit], clause_type: str) -> dict[str, list[str]]:
     return out
 
 
-_BUILDERS = {"trade": TradeClause, "legal": LegalClause, "information": InformationClause,
-             "political": PoliticalClause, "social": SocialClause, "procedural": ProceduralClause}
+_CLAUSES = TypeAdapter(list[Clause])
 
 
 def classify_provision(node: Node, locate: Any = None) -> list[Any]:
@@ -715,16 +895,10 @@ def classify_provision(node: Node, locate: Any = None) -> list[Any]:
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lower-cased
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    tree = provision_parser().parse(_tokens([text], [low]))
-    reading = _read(text, low, tree.children[0]) if tree.children else _read(text, low, _EMPTY)
+    tokens, commas = _tokens([low])
+    parsed = provision_parser().parse(tokens)
+    reading = _read(text, low, parsed[0] if parsed else [], commas[0])
     return _clauses(node, reading, locate)
-
-
-class _Empty:
-    children: list[Any] = []
-
-
-_EMPTY = _Empty()
 
 
 def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
@@ -737,13 +911,13 @@ def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
         base = _common(reading, relevant, ev, clause_type)
         if clause_type == "defence":
             clause = _defence(reading, relevant, ev, base)
-        elif clause_type == "unclassified":
-            clause = UnclassifiedClause(**base)
         else:
-            clause = _BUILDERS[clause_type](**_facets(relevant, clause_type), **base)
-        clause.evidence = ev.items
+            clause = dict(type=clause_type, **_facets(relevant, clause_type), **base)
+        clause["evidence"] = ev.items
         clauses.append(clause)
-    return clauses
+    # One validation per provision (pydantic-core builds the nested models far
+    # faster than model constructors called one by one).
+    return _CLAUSES.validate_python(clauses)
 
 
 # ---------------------------------------------------------------------- agreement level
@@ -760,9 +934,10 @@ def classify(agreement: Agreement) -> Agreement:
             if len(low) != len(text):
                 low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lows.append(low)
-        tree = provision_parser().parse(_tokens(texts, lows))
-        for node, text, low, prov in zip(provisions, texts, lows, tree.children):
-            reading = _read(text, low, prov)
+        tokens, commas = _tokens(lows)
+        parsed = provision_parser().parse(tokens)
+        for node, text, low, prov, where in zip(provisions, texts, lows, parsed, commas):
+            reading = _read(text, low, prov, where)
             locate = None
             if locator is not None:
                 segments = locator.segments(node)
@@ -792,7 +967,7 @@ def _party_codes(agreement: Agreement) -> list[str]:
     vocab = vocabulary()
     counts: dict[str, int] = {}
     for m in vocab.party_mentions.finditer(window):
-        code = vocab.mention_codes.get(m.group(1).lower())
+        code = vocab.mention_codes.get(_name_key(m.group(1)))
         if code:
             counts[code] = counts.get(code, 0) + 1
     if not counts:

@@ -74,7 +74,16 @@ def _tokens(name: str) -> set[str]:
 
 
 def find_text(gold_path: Path, gold: dict[str, Any], search: Iterable[Path]) -> Optional[Path]:
-    """The text a gold file labels: its ``source:``, else the best-matching file name."""
+    """The text a gold file labels: an entry in ``_texts.yaml`` beside it, its ``source:``,
+    else the file whose name shares most words with the gold file's."""
+    index = gold_path.parent / "_texts.yaml"
+    if index.is_file():
+        with open(index, encoding="utf-8") as handle:
+            mapping = yaml.safe_load(handle) or {}
+        if gold_path.name in mapping:
+            candidate = (gold_path.parent / mapping[gold_path.name]).resolve()
+            if candidate.is_file():
+                return candidate
     source = gold.get("source")
     if source:
         for base in [gold_path.parent.parent, gold_path.parent, *search]:
@@ -190,6 +199,8 @@ def evaluate_dir(gold_dir: Path, search: Iterable[Path], parse: Any) -> list[Res
     """Evaluate every ``*.yaml`` gold file in a folder; ``parse`` turns a text path into an Agreement."""
     results = []
     for gold_path in sorted(Path(gold_dir).glob("*.yaml")):
+        if gold_path.name.startswith("_"):
+            continue
         with open(gold_path, encoding="utf-8") as handle:
             gold = yaml.safe_load(handle)
         text = find_text(gold_path, gold, search)

@@ -8,6 +8,7 @@ tables and debris patterns live in ``grammar/normalise.yaml``.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from bisect import bisect_left, bisect_right
@@ -142,10 +143,15 @@ class Step:
     # literal prefix lets the regex engine skip ahead instead of testing "^"
     # at every position; group "x" is what gets replaced.
     line_start: bool = False
+    # A cheap test (substring checks, isascii) that the step could change anything;
+    # it spares a regex scan of texts the step would leave alone.
+    needed: Callable[[str], bool] | None = None
 
     def run(self, text: str) -> tuple[str, list[Edit] | None, list[tuple[int, int]]]:
         """Apply once; return new text, edits (None if lengths kept), removed ranges."""
         assert self.pattern is not None
+        if self.needed is not None and not self.needed(text):
+            return text, None, []
         if self.table is not None:
             # One-for-one replacements: lengths are kept, no edits to record.
             if self.pattern.search(text) is None:
@@ -257,29 +263,40 @@ def _build_steps() -> list[Step]:
             return m.group()
         return "-" if low in keep else ""
 
+    def non_ascii(text: str) -> bool:
+        return not text.isascii()  # O(1) in CPython: a flag on the string
+
+    def line_breaks_present(text: str) -> bool:
+        return ("\r" in text or "\x0b" in text or "\x0c" in text
+                or (not text.isascii() and any(ch in text for ch in line_breaks)))
+
     return [
         Step("invisible", "Remove zero-width, soft-hyphen, byte-order and bidirectional control characters.",
-             re.compile("[" + re.escape(invisible) + "]+"), lambda m: ""),
+             re.compile("[" + re.escape(invisible) + "]+"), lambda m: "", needed=non_ascii),
         Step("line_endings", "Turn CRLF, CR and Unicode line separators into LF.",
-             re.compile("\r\n|[\r" + re.escape(line_breaks) + "]"), lambda m: "\n"),
+             re.compile("\r\n|[\r" + re.escape(line_breaks) + "]"), lambda m: "\n", needed=line_breaks_present),
         Step("html_entities", "Decode HTML entities (&amp;, &nbsp;, &#8211; ...).",
              re.compile(r"&(?:(?:amp|#0*38|#[xX]0*26);)*(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"),
-             decode_entity),
+             decode_entity, needed=lambda text: "&" in text),
         Step("spaces", "Turn non-breaking and other Unicode spaces into plain spaces.",
-             _char_class(spaces), table=spaces),
-        Step("quotes", "Turn typographic quotes and primes into ' and \".", _char_class(quotes), table=quotes),
-        Step("dashes", "Turn en, em, minus and other dashes into -.", _char_class(dashes), table=dashes),
+             _char_class(spaces), table=spaces, needed=non_ascii),
+        Step("quotes", "Turn typographic quotes and primes into ' and \".", _char_class(quotes), table=quotes,
+             needed=lambda text: "`" in text or not text.isascii()),
+        Step("dashes", "Turn en, em, minus and other dashes into -.", _char_class(dashes), table=dashes,
+             needed=non_ascii),
         Step("web_markup", "Remove CDATA markers and other markup left by RSS feeds (']]>'); reported as skipped.",
-             re.compile(debris_inline), lambda m: "", report=True),
+             re.compile(debris_inline), lambda m: "", report=True,
+             needed=lambda text: "]]>" in text or "<![" in text),
         Step("web_debris", "Remove whole lines of web and database debris ('Source link', 'Waiting for response "
              "to load...'); reported as skipped.",
              re.compile(rf"(?i)\n(?P<x>(?:{hs}|[#*>])*(?:{debris_lines}){hs}*(?=\n|\Z))"),
              lambda m: "", report=True, line_start=True),
         Step("markdown", "Remove markdown heading marks ('###Article 5'), leading emphasis and link targets.",
              re.compile(rf"\n(?P<x>{hs}*(?:#+{hs}*|\*{{1,3}}(?=[^\s*])|__(?=[^\s_]))+)"),
-             lambda m: "", line_start=True),
+             lambda m: "", line_start=True, needed=lambda text: "#" in text or "*" in text or "__" in text),
         Step("markdown_links", "Keep the words of markdown links and images, drop their targets.",
-             re.compile(r"!?\[([^\]\n]{1,300})\]\([^)\s]{0,500}\)"), lambda m: m.group(1)),
+             re.compile(r"!?\[([^\]\n]{1,300})\]\([^)\s]{0,500}\)"), lambda m: m.group(1),
+             needed=lambda text: "](" in text),
         Step("bullets", "Turn bullet glyphs at the start of a line into '-'.",
              re.compile(rf"\n(?P<x>({hs}*)[{bullets}](?={hs}))"), lambda m: m.group(2) + "-", line_start=True),
         Step("hyphenation", "Join words hyphenated across a line break ('inter-\\nnational').",
@@ -296,14 +313,30 @@ def step_names() -> list[str]:
     return list(STEPS)
 
 
+@functools.lru_cache(maxsize=32)
+def _plan(names: tuple[str, ...]) -> list[Step]:
+    """The steps to run; neighbouring one-for-one character steps are fused into one pass."""
+    plan: list[Step] = []
+    for name in names:
+        step = STEPS[name]
+        if step.table is not None and plan and plan[-1].table is not None:
+            table = {**plan[-1].table, **step.table}
+            fused = Step(f"{plan[-1].name}+{name}", "fused character maps", _char_class(table), table=table,
+                         needed=lambda text: not text.isascii() or "`" in text)
+            plan[-1] = fused
+        else:
+            plan.append(step)
+    return plan
+
+
 def normalise(text: str, steps: Iterable[str] | None = None) -> Normalised:
     """Run the normalisers over ``text`` and keep the map back to the original."""
     offsets = OffsetMap(len(text))
     skipped: list[tuple[int, int, str]] = []
     changes: dict[str, int] = {}
     current = text
-    for name in (steps if steps is not None else STEPS):
-        step = STEPS[name]
+    for step in _plan(tuple(steps) if steps is not None else tuple(STEPS)):
+        name = step.name
         for _ in range(_MAX_ROUNDS if step.repeat else 1):
             new, edits, removed = step.run(current)
             if edits is None:

@@ -419,8 +419,10 @@ class _Builder:
         cur = scope.current
         owner = scope.node
         # The first short line after a bare "Article 4" is its heading.
+        wrapped = (next_line is not None and not line.blank_after and next_line.kind in TEXT_KINDS
+                   and next_line.text[:1].islower())  # a hard-wrapped sentence goes on
         if (cur is not None and cur is owner and owner.kind in ("article", "division", "annex")
-                and owner.heading is None and cur.tend is None
+                and owner.heading is None and cur.tend is None and not wrapped
                 and (not is_last or owner.kind != "article") and self.is_heading(line.text)):
             owner.heading = line.text.strip()
             owner.end = max(owner.end, line.end)
@@ -814,24 +816,30 @@ def find_date(text: str) -> Optional[_dt.date]:
 
 _PLACE_RE = re.compile(r"\b(?i:done|signed|concluded)(?i:,?\s+in\s+(?:duplicate|triplicate|quadruplicate|\w+\s+(?:originals?|copies)))?"
                        r",?\s+(?i:at|in)\s+((?:[Tt]he\s+)?[A-Z][A-Za-z\-']+(?:\s+[A-Z][A-Za-z\-']+)?)")
-_BETWEEN_RE = re.compile(r"\bbetween\s+(?:the\s+)?(.+?)\s+and\s+(?:the\s+)?(.+?)(?=\s*(?:[.,;:\"(]|\bsigned\b|\bon\s+(?:the\s+)?\d|\bdone\b|$))", re.I)
-_PARTY_CUT = re.compile(r"\s*(?:,|\bsigned\b|\bdone\b|\bon\s+\d).*$", re.I)
+_BETWEEN_RE = re.compile(r"\bbetween\s+", re.I)
+# Where the list of parties after "between" ends.
+_PARTIES_END = re.compile(r"\s*(?:[.;:\"(\n\[]|\b(?:concerning|relating|regarding|on\s+the|on\s+(?:an?\s+)?[a-z]|for\s+the|"
+                          r"in\s+respect|with\s+respect|with\s+a\s+view|signed|done|to\s+the|establishing)\b|"
+                          r"\bon\s+(?:the\s+)?\d)", re.I)
+_KEEP_AND = re.compile(r"(?i)(great britain|bosnia|trinidad|antigua|saint kitts|sao tome|st\. kitts) and "
+                       r"(northern ireland|herzegovina|tobago|barbuda|nevis|principe)")
+_PARTY_SPLIT = re.compile(r"\s*,\s*(?:and\s+)?(?:the\s+)?|\s+and\s+(?:the\s+)?(?=[A-Z])", re.I)
 
 
 def find_parties_in(text: str) -> list[str]:
-    """Parties named in 'between A and B' (the title or first paragraphs)."""
+    """Parties named in 'between A, B and C' (a title or an opening paragraph), as written."""
     m = _BETWEEN_RE.search(text)
     if not m:
         return []
-    a, b = m.group(1).strip(), m.group(2).strip()
-    # "between X and the Y" is the usual form; prefer a split at " and the ".
-    whole = text[m.start(1):]
-    if re.search(r"\band the\b", whole, re.I):
-        parts = re.split(r"\s+and\s+the\s+", whole, maxsplit=1, flags=re.I)
-        if len(parts) == 2:
-            a = parts[0]
-            b = _PARTY_CUT.sub("", re.split(r"[.;:\"(\n]", parts[1])[0])
-    return [p.strip(" .,;\"'") for p in (a, b) if p.strip(" .,;\"'")]
+    rest = text[m.end():]
+    end = _PARTIES_END.search(rest)
+    span = rest[:end.start()] if end else rest[:300]
+    span = re.sub(r"^(?:the\s+)", "", span.strip(), flags=re.I)
+    # "and" inside a known name ("Great Britain and Northern Ireland") must not split it.
+    protected = _KEEP_AND.sub(lambda m: m.group(1) + "\x00" + m.group(2), span)
+    parts = [p.replace("\x00", " and ").strip(" .,;\"'") for p in _PARTY_SPLIT.split(protected)]
+    parts = [p for p in parts if p and p[0].isupper() and len(p) <= 120]
+    return parts if len(parts) >= 2 else []
 
 
 # -------------------------------------------------------------------------- entry point

@@ -1,0 +1,319 @@
+"""Typed clauses: table-driven provisions, held-out alliance treaties, the gold files, properties."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, strategies as st
+
+import treaty
+from treaty.classify import compile_phrase, party_code
+from treaty.evaluate import evaluate_dir, totals
+
+from .conftest import EXAMPLES, SHARED
+
+
+def clauses(text: str) -> dict[str, dict]:
+    """Clauses of a one-provision text, by type (evidence left out)."""
+    agreement = treaty.parse(text)
+    (node,) = agreement.provisions()
+    return {c.type: c.model_dump(exclude={"evidence", "type"}) for c in node.clauses}
+
+
+# --- types (one provision each; bullets of an article-less text are provisions) -------------
+
+TYPES = [
+    ("Article 1\n\nThe Parties shall expand trade and investment and reduce customs duties.\n", {"trade"}),
+    ("Article 1\n\nThe Parties shall cooperate in the fight against terrorism, money laundering and "
+     "drug trafficking.\n", {"legal"}),
+    ("Article 1\n\nThe Parties shall cooperate on information security and combat disinformation in the "
+     "media.\n", {"information"}),
+    ("Article 1\n\nThe Parties shall respect each other's sovereignty and territorial integrity and shall "
+     "not interfere in each other's internal affairs.\n", {"political"}),
+    ("Article 1\n\nThe Parties shall promote exchanges in education, culture, health and sport.\n", {"social"}),
+    ("Article 1\n\nThis Agreement shall enter into force on the date of the last notification and shall "
+     "remain in force for a period of ten years.\n", {"procedural"}),
+    ("Article 1\n\nAny dispute concerning the interpretation or application of this Agreement shall be "
+     "submitted to an arbitral tribunal.\n", {"procedural"}),
+    # "security" and "peace and security" alone decide nothing
+    ("Article 1\n\nThe Parties shall promote peace and security.\n", {"unclassified"}),
+    ("Article 1\n\nThe weather is fine and nothing is said.\n", {"unclassified"}),
+    # ships and aircraft attacked are targets, not trade
+    ("Article 6\n\nAn armed attack on one of the Parties includes an armed attack on its vessels or "
+     "aircraft.\n", {"defence"}),
+]
+
+
+@pytest.mark.parametrize("text,expected", TYPES)
+def test_types(text: str, expected: set[str]) -> None:
+    assert set(clauses(text)) == expected
+
+
+# --- attributes --------------------------------------------------------------------------
+
+MODALITY = [
+    ("The Parties shall consult each other.", "obligation"),
+    ("Each Party undertakes to inform the other.", "obligation"),
+    ("Neither Party shall use force.", "obligation"),
+    ("Each Party undertakes not to enter into any alliance directed against the other Party.", "prohibition"),
+    ("The Parties shall not conclude treaties with a third state that harm the other.", "prohibition"),
+    ("The Parties may invite other states to accede to this Treaty.", "permission"),
+    ("The Parties shall endeavour to settle disputes by peaceful means.", "aspiration"),
+]
+
+
+@pytest.mark.parametrize("sentence,modality", MODALITY)
+def test_modality(sentence: str, modality: str) -> None:
+    found = clauses(f"Article 1\n\n{sentence}\n")
+    assert {c["modality"] for c in found.values()} == {modality}
+
+
+BOUND = [
+    ("Each Contracting Party shall extradite offenders.", ["each"]),
+    ("Either Party may terminate this Agreement by notice.", ["either"]),
+    ("The two sides shall expand trade.", ["both"]),
+    ("The Contracting Parties shall expand trade.", ["all"]),
+    ("The United States shall provide economic assistance and expand trade.", ["USA"]),
+]
+
+
+@pytest.mark.parametrize("sentence,bound", BOUND)
+def test_bound(sentence: str, bound: list[str]) -> None:
+    found = clauses(f"Article 1\n\n{sentence}\n")
+    assert [c["bound"] for c in found.values()][0] == bound
+
+
+REFERENCES = [
+    ("in line with Article 51 of the U.N. Charter", ["UN Charter art. 51"]),
+    ("recognised by Article 51 of the Charter of the United Nations", ["UN Charter art. 51"]),
+    ("in accordance with the Charter of the United Nations", ["UN Charter"]),
+    ("taking into account their national laws and international law", ["national laws", "international law"]),
+    ("in accordance with their respective constitutional processes", ["constitutional processes"]),
+    ("as provided in Article 5", ["art. 5"]),
+]
+
+
+@pytest.mark.parametrize("phrase,refs", REFERENCES)
+def test_references_are_normalised(phrase: str, refs: list[str]) -> None:
+    found = clauses(f"Article 1\n\nThe Parties shall expand trade {phrase}.\n")
+    assert found["trade"]["references"] == refs
+
+
+CONDITIONS = [
+    ("Should either Party suffer armed attack, the other Party shall immediately render military assistance.",
+     ["Should either Party suffer armed attack"], "immediate"),
+    ("The Parties will consult together whenever, in the opinion of any of them, the security of any of the "
+     "Parties is threatened.",
+     ["whenever, in the opinion of any of them, the security of any of the Parties is threatened"], None),
+    ("In case a direct threat of armed invasion is created against one side, the two sides shall without "
+     "delay hold consultations.", ["In case a direct threat of armed invasion is created against one side"],
+     "immediate"),
+]
+
+
+@pytest.mark.parametrize("sentence,conditions,timing", CONDITIONS)
+def test_conditions_and_timing(sentence: str, conditions: list[str], timing: str | None) -> None:
+    found = clauses(f"Article 1\n\n{sentence}\n")
+    assert found["defence"]["conditions"] == conditions
+    assert found["defence"]["timing"] == timing
+
+
+PARTIES = [
+    ("UNION OF SOVIET SOCIALIST REPUBLICS", "SUN"),
+    ("Democratic People's Republic of Korea", "PRK"),
+    ("the Russian Federation", "RUS"),
+    ("Government of the Kingdom of the Netherlands", "NLD"),
+    ("the United States of America", "USA"),
+    ("US", "USA"),
+    ("us", None),
+    ("Republic of Korea", "KOR"),
+    ("Atlantis", None),
+]
+
+
+@pytest.mark.parametrize("name,code", PARTIES)
+def test_party_codes(name: str, code: str | None) -> None:
+    assert party_code(name) == code
+
+
+def test_phrase_syntax() -> None:
+    pattern, keys = compile_phrase(["[all] available means", "military (and|or) other assistance",
+                                    "alliance ... directed against", "attack* against"])
+    text = "using all available means, military and other assistance; no alliance of any kind directed against; attacks against"
+    assert [m.group() for m in pattern.finditer(text)] == [
+        "all available means", "military and other assistance", "alliance of any kind directed against",
+        "attacks against"]
+    assert {"all", "avail", "milit", "allia", "attac"} <= keys
+    with pytest.raises(ValueError, match="too short"):
+        compile_phrase(["war* crimes"])
+
+
+# --- held-out alliance treaties (texts the rules were not written from) -----------------
+
+ANZUS = """SECURITY TREATY BETWEEN AUSTRALIA, NEW ZEALAND AND THE UNITED STATES OF AMERICA
+
+Article III
+
+The Parties will consult together whenever in the opinion of any of them the territorial integrity, political
+independence or security of any of the Parties is threatened in the Pacific.
+
+Article IV
+
+Each Party recognizes that an armed attack in the Pacific Area on any of the Parties would be dangerous to its
+own peace and safety and declares that it would act to meet the common danger in accordance with its
+constitutional processes.
+"""
+
+US_JAPAN = """TREATY OF MUTUAL COOPERATION AND SECURITY BETWEEN JAPAN AND THE UNITED STATES OF AMERICA
+
+Article V
+
+Each Party recognizes that an armed attack against either Party in the territories under the administration
+of Japan would be dangerous to its own peace and safety and declares that it would act to meet the common
+danger in accordance with its constitutional provisions and processes.
+
+Article VI
+
+For the purpose of contributing to the security of Japan and the maintenance of international peace and
+security in the Far East, the United States of America is granted the use by its land, air and naval forces of
+facilities and areas in Japan.
+"""
+
+WARSAW = """TREATY OF FRIENDSHIP, CO-OPERATION AND MUTUAL ASSISTANCE
+
+Article 1
+
+The Contracting Parties undertake, in accordance with the Charter of the United Nations Organization, to
+refrain in their international relations from the threat or use of force.
+
+Article 3
+
+The Contracting Parties shall immediately consult with one another whenever, in the opinion of any one of them,
+a threat of armed attack on one or more of the Parties to the Treaty has arisen.
+
+Article 4
+
+In the event of armed attack in Europe on one or more of the Parties to the Treaty by any state or group of
+states, each of the Parties to the Treaty, in the exercise of its right to individual or collective
+self-defence in accordance with Article 51 of the Charter of the United Nations Organization, shall
+immediately come to the assistance of the state or states attacked with all such means as it deems necessary,
+including armed force.
+"""
+
+NON_AGGRESSION_1939 = """TREATY OF NONAGGRESSION
+
+Article I
+
+Both High Contracting Parties obligate themselves to desist from any act of violence, any aggressive action,
+and any attack on each other, either individually or jointly with other Powers.
+
+Article II
+
+Should one of the High Contracting Parties become the object of belligerent action by a third Power, the other
+High Contracting Party shall in no manner lend its support to this third Power.
+
+Article III
+
+The Governments of the two High Contracting Parties shall in the future maintain continual contact with one
+another for the purpose of consultation in order to exchange information on problems affecting their common
+interests.
+"""
+
+HELD_OUT = [
+    (ANZUS, {"defence": True, "consultation": True, "offence": False, "neutrality": False}),
+    (US_JAPAN, {"defence": True, "consultation": False, "neutrality": False}),
+    (WARSAW, {"defence": True, "consultation": True, "non_aggression": True, "neutrality": False}),
+    (NON_AGGRESSION_1939, {"defence": False, "non_aggression": True, "neutrality": True, "consultation": False}),
+]
+
+
+@pytest.mark.parametrize("text,profile", HELD_OUT, ids=["anzus", "us-japan", "warsaw", "nonaggression-1939"])
+def test_held_out_alliance_profiles(text: str, profile: dict[str, bool]) -> None:
+    agreement = treaty.parse(text)
+    assert {k: getattr(agreement.profile, k) for k in profile} == profile
+
+
+def test_only_the_united_states_carries_the_us_japan_defence_obligation() -> None:
+    agreement = treaty.parse(US_JAPAN)
+    assert agreement.party_codes == ["JPN", "USA"]
+    assert agreement.profile.by_party == {"USA": ["defence"]}
+    art5 = agreement.find("art5").clauses[0]
+    assert art5.scope == "in the territories under the administration of Japan"
+    assert art5.automatic is False
+
+
+def test_warsaw_pact_article_4_attributes() -> None:
+    clause = treaty.parse(WARSAW).find("art4").clauses[0]
+    assert (clause.trigger, clause.timing, clause.assistance, clause.means) == (
+        "armed_attack", "immediate", ["military"], "as_deemed_necessary")
+    assert clause.legal_basis == ["UN Charter art. 51"]
+    assert clause.scope == "in Europe"
+
+
+# --- gold files (examples/gold, and ../shared/gold when present) -------------------------
+
+def _evaluate(gold: Path, texts: list[Path]) -> dict:
+    return totals(evaluate_dir(gold, texts, treaty.load))
+
+
+def test_gold_labels_on_examples() -> None:
+    scores = _evaluate(EXAMPLES / "gold", [EXAMPLES])
+    for clause_type, score in scores.items():
+        assert score.fn == 0, f"{clause_type}: a required type was missed"
+        assert score.fp == 0, f"{clause_type}: a type was assigned that the gold file does not allow"
+    assert sum(s.tp for s in scores.values()) >= 45
+
+
+@pytest.mark.skipif(not (SHARED / "gold").is_dir(), reason="../shared/gold not present")
+def test_gold_labels_in_shared_data() -> None:
+    scores = _evaluate(SHARED / "gold", [SHARED / "corpus" / "hand", SHARED / "seeds"])
+    recall = sum(s.tp for s in scores.values()) / sum(s.tp + s.fn for s in scores.values())
+    precision = sum(s.tp for s in scores.values()) / sum(s.tp + s.fp for s in scores.values())
+    assert recall >= 0.95 and precision >= 0.95
+
+
+def test_seed_key_points_item_attributes() -> None:
+    agreement = treaty.load(EXAMPLES / "2024-russia-dprk-key-points-news.txt")
+    item3 = agreement.find("item3").clauses[0]
+    item4 = agreement.find("item4").clauses[0]
+    assert (item3.type, item3.obligations, item3.trigger, item3.timing) == (
+        "defence", ["consultation"], "threat_of_aggression", "immediate")
+    assert (item4.obligations, item4.trigger, item4.timing, item4.assistance, item4.means, item4.legal_basis) == (
+        ["defence"], "state_of_war", "immediate", ["military", "other"], "all_available", ["UN Charter art. 51"])
+    assert agreement.party_codes == ["RUS", "PRK"]
+    assert agreement.profile.by_party == {"RUS": ["defence", "consultation"], "PRK": ["defence", "consultation"]}
+
+
+def test_evidence_points_into_the_original_text() -> None:
+    path = EXAMPLES / "1949-north-atlantic-treaty.txt"
+    original = path.read_text(encoding="utf-8")
+    agreement = treaty.load(path)
+    art5 = agreement.find("art5").clauses[0]
+    rules = {e.rule: e for e in art5.evidence}
+    assert "trigger.armed_attack" in rules and "reference.UN Charter art. 51" in rules
+    for evidence in art5.evidence:
+        assert original[evidence.span.start:evidence.span.end] == evidence.text
+        assert evidence.span.line == original.count("\n", 0, evidence.span.start) + 1
+
+
+# --- properties ---------------------------------------------------------------------------
+
+WORDS = st.sampled_from(["shall", "not", "if", "armed attack", "the Parties", "each Party", "assist", "trade",
+                         "immediately", "Article 51 of the U.N. Charter", ",", ";", ".", "state of war", "consult",
+                         "threat", "may", "endeavour", "Should", "terrorism", "culture", "(a)", "\n", "\n\n"])
+PROVISION_TEXT = st.lists(st.one_of(WORDS, st.text(max_size=6)), min_size=1, max_size=30).map(" ".join)
+
+
+@given(PROVISION_TEXT)
+def test_every_provision_gets_clauses_and_evidence_stays_in_bounds(body: str) -> None:
+    text = "Article 1\n\n" + body
+    agreement = treaty.parse(text)
+    for node in agreement.provisions():
+        assert node.clauses, node.id
+        types = [c.type for c in node.clauses]
+        assert len(types) == len(set(types))
+        assert ("unclassified" in types) == (types == ["unclassified"])
+        for clause in node.clauses:
+            for evidence in clause.evidence:
+                assert 0 <= evidence.span.start <= evidence.span.end <= len(text)
