@@ -317,3 +317,12 @@ def test_every_provision_gets_clauses_and_evidence_stays_in_bounds(body: str) ->
         for clause in node.clauses:
             for evidence in clause.evidence:
                 assert 0 <= evidence.span.start <= evidence.span.end <= len(text)
+
+
+def test_spelling_variants_read_as_one() -> None:
+    american = clauses("Article 5\n\nIf an armed attack occurs, each Party will assist the Party so attacked "
+                       "in the exercise of the right of collective self-defense.\n")
+    british = clauses("Article 5\n\nIf an armed attack occurs, each Party will assist the Party so attacked "
+                      "in the exercise of the right of collective self-defence.\n")
+    assert american == british
+    assert american["defence"]["obligations"] == ["defence"]

@@ -670,52 +670,27 @@ def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list
 
 # ---------------------------------------------------------------------- defence attributes
 
-_D = {
-    "state_of_war": re.compile(r"state of war"),
-    "armed_attack": re.compile(r"armed attacks?|military attack|\battack(?:ed|s)? (?:against|on|upon)\b|so attacked|"
-                               r"armed invasion|attacked by"),
-    "aggression": re.compile(r"acts? of aggression|armed aggression(?! )|aggression against|victim of aggression"),
-    "threat_of_aggression": re.compile(r"threat of (?:[a-z]+ ){0,2}(?:aggression|attack|invasion|war)|"
-                                       r"threat (?:of|to) (?:a |an )?(?:armed|military)"),
-    "threat_to_security": re.compile(r"\bthreaten(?:s|ed)?\b|\bthreats? to (?:the |its |their )?(?:peace|security|"
-                                     r"territorial|sovereignty|independence)|\bdanger\b|\bcrisis\b|emergency"),
-}
-_ATTACK_TRIGGERS = ("state_of_war", "armed_attack", "aggression")
-_THREAT_TRIGGERS = ("threat_of_aggression", "threat_to_security")
-# A commitment to come to a party's help (not "mutual aid" in building capacity).
-_ASSIST = re.compile(r"\bassist\w*|come to (?:the|its|their) (?:aid|assistance|help|defen[cs]e)|"
-                     r"\b(?:render|extend|provide|give|lend)\w* [^.;]{0,60}?\b(?:aid|assistance|help|support)\b|"
-                     r"act to meet|meet the common danger|\bdefend\w*|military (?:and|or) other|"
-                     r"(?:action|measures|means) as (?:it|they) deems?")
-_CONSULT = re.compile(r"\b(?:consult\w*|communication channels?|channel of (?:bilateral )?negotiations?|"
-                      r"negotiations?|contacts?|exchange (?:of )?views|hold (?:talks|meetings))\b")
-_MIL_ASSIST = re.compile(r"military (?:and|or) other assistance|military assistance|military aid|armed force|"
-                         r"military means|armed forces")
-_OTHER_ASSIST = re.compile(r"(?:and|or) other assistance|other assistance|economic assistance|all possible assistance|"
-                           r"assistance and support")
-_MEANS = [("all_available", re.compile(r"all (?:the )?(?:available )?means|all available|all necessary means")),
-          ("as_deemed_necessary", re.compile(r"(?:such )?action as (?:it|they) deems? necessary|as (?:it|they) deems? "
-                                             r"(?:necessary|appropriate)"))]
-_DISCRETION = re.compile(r"deems? (?:necessary|appropriate)|constitutional (?:processes|procedures|provisions)|"
-                         r"at the request of|if (?:it|they) (?:so )?decides?")
-_NON_AGGRESSION = re.compile(r"threat or use of force|use of force|\bnot\b[^.;]{0,40}\battack\b|non-aggression|"
-                             r"(?:directed|aimed|hostile) (?:at|against|to) the other|"
-                             r"(?:desist|refrain|abstain)\w* from [^.;]{0,80}?(?:attack|aggress\w*|violence|force)")
-# Not helping whoever attacks the partner: ATOP's neutrality.
-_NEUTRALITY = re.compile(r"\bneutral(?:ity)?\b|(?:aid|assist|support|help)\w* (?:to )?the (?:aggressor|attacker)|"
-                         r"\b(?:support|aid|assistance|help) to (?:this|that|the|such|any) third (?:power|state|party|country)|"
-                         r"\b(?:not|no)\b[^.;]{0,60}\b(?:support|aid|assist\w*|help)\b[^.;]{0,40}\b(?:third|aggressor|attacker)")
-_CONFLICT = re.compile(r"belligeren|\bwar\b|attack|aggress|hostilities|armed conflict|military action")
-_OFFENCE = re.compile(r"offensive (?:war|operations?|action)|jointly (?:wage|make) war|join (?:in )?(?:the )?war "
-                      r"against|attack (?:a|any) third")
-_SCOPE = re.compile(r"\b(?:in|within|on|upon)\s+((?:the\s+)?(?:territor(?:y|ies)\s+(?:of|under)\s+"
-                    r"(?:(?!\s(?:would|shall|will|is|are|be|which|that|and)\b)[^,;.]){3,80}|"
-                    r"[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*(?:\s*,\s*[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)*"
-                    r"(?:\s+(?:or|and)\s+(?:the\s+)?[A-Z][\w'\-]+(?:\s+[A-Z][\w'\-]+)*)?(?:\s+area)?))")
-
-
-def _first(pattern: re.Pattern[str], low: str) -> Optional[re.Match[str]]:
-    return pattern.search(low)
+@functools.lru_cache(maxsize=1)
+def _defence_vocab() -> dict[str, Any]:
+    """The defence patterns of grammar/vocab/defence.yaml, compiled."""
+    data = load_data("vocab/defence.yaml")
+    return {
+        "triggers": {name: re.compile(rx) for name, rx in data["triggers"].items()},
+        "attack_triggers": tuple(data["attack_triggers"]),
+        "threat_triggers": tuple(data["threat_triggers"]),
+        "assist": re.compile(data["assist"]),
+        "consult": re.compile(data["consult"]),
+        "military": re.compile(data["assistance"]["military"]),
+        "other": re.compile(data["assistance"]["other"]),
+        "means": [(name, re.compile(rx)) for name, rx in data["means"].items()],
+        "discretion": re.compile(data["discretion"]),
+        "non_aggression": re.compile(data["non_aggression"]),
+        "non_aggression_promise": re.compile(data["non_aggression_promise"]),
+        "neutrality": re.compile(data["neutrality"]),
+        "conflict": re.compile(data["conflict"]),
+        "offence": re.compile(data["offence"]),
+        "scope": re.compile(data["scope"]),
+    }
 
 
 # ---------------------------------------------------------------------- clause building
@@ -793,29 +768,31 @@ def _sentence_of(reading: _Reading, pos: int) -> int:
 
 def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any]) -> dict[str, Any]:
     low, text = reading.low, reading.text
+    dv = _defence_vocab()
+    triggers = dv["triggers"]
     found: dict[str, re.Match[str]] = {}
-    threats = [m.span() for m in _D["threat_of_aggression"].finditer(low)]
-    for name, pattern in _D.items():
+    threats = [m.span() for m in triggers["threat_of_aggression"].finditer(low)]
+    for name, pattern in triggers.items():
         for m in pattern.finditer(low):
             # "a threat of armed invasion" is a threat, not an attack
-            if name in _ATTACK_TRIGGERS and any(a <= m.start() < b for a, b in threats):
+            if name in dv["attack_triggers"] and any(a <= m.start() < b for a, b in threats):
                 continue
             found[name] = m
             break
     obligations: list[str] = []
     prohibited = base.get("modality") == "prohibition"
-    attack = next((t for t in _ATTACK_TRIGGERS if t in found), None)
-    threat = next((t for t in _THREAT_TRIGGERS if t in found), None)
-    assist = _ASSIST.search(low)
-    consult = _CONSULT.search(low)
+    attack = next((t for t in dv["attack_triggers"] if t in found), None)
+    threat = next((t for t in dv["threat_triggers"] if t in found), None)
+    assist = dv["assist"].search(low)
+    consult = dv["consult"].search(low)
     trigger = None
     # Assistance is a defence obligation when an attack triggers it: the
     # attack and the promise of help stand in the same sentence.
     triggered = False
     if attack is not None and assist is not None:
-        attack_sentences = {_sentence_of(reading, m.start()) for m in _D[attack].finditer(low)
+        attack_sentences = {_sentence_of(reading, m.start()) for m in triggers[attack].finditer(low)
                             if not any(a <= m.start() < b for a, b in threats)}
-        triggered = any(_sentence_of(reading, m.start()) in attack_sentences for m in _ASSIST.finditer(low))
+        triggered = any(_sentence_of(reading, m.start()) in attack_sentences for m in dv["assist"].finditer(low))
     if triggered and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
         obligations.append("defence")
         trigger = attack
@@ -823,15 +800,15 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
         obligations.append("consultation")
         trigger = trigger or threat or attack
         ev.add("obligation.consultation", text, consult.start(), consult.end())
-    m = _NON_AGGRESSION.search(low)
-    if m and (prohibited or re.search(r"\b(?:refrain|desist|abstain)\w*|\bnot\b|\bnever\b|non-?aggression pact", low)):
+    m = dv["non_aggression"].search(low)
+    if m and (prohibited or dv["non_aggression_promise"].search(low)):
         obligations.append("non_aggression")
         ev.add("obligation.non_aggression", text, m.start(), m.end())
-    m = _NEUTRALITY.search(low)
-    if m and _CONFLICT.search(low):
+    m = dv["neutrality"].search(low)
+    if m and dv["conflict"].search(low):
         obligations.append("neutrality")
         ev.add("obligation.neutrality", text, m.start(), m.end())
-    m = _OFFENCE.search(low)
+    m = dv["offence"].search(low)
     if m:
         obligations.append("offence")
         ev.add("obligation.offence", text, m.start(), m.end())
@@ -841,16 +818,16 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
         ev.add(f"trigger.{trigger}", text, found[trigger].start(), found[trigger].end())
     assistance: list[str] = []
     if "defence" in obligations:
-        m = _MIL_ASSIST.search(low)
+        m = dv["military"].search(low)
         if m:
             assistance.append("military")
             ev.add("assistance.military", text, m.start(), m.end())
-        m = _OTHER_ASSIST.search(low)
+        m = dv["other"].search(low)
         if m:
             assistance.append("other")
             ev.add("assistance.other", text, m.start(), m.end())
     means = None
-    for name, pattern in _MEANS:
+    for name, pattern in dv["means"]:
         m = pattern.search(low)
         if m and "defence" in obligations:
             means = name
@@ -858,14 +835,14 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
             break
     automatic = None
     if "defence" in obligations:
-        if _DISCRETION.search(low):
+        if dv["discretion"].search(low):
             automatic = False
         elif base.get("timing") == "immediate":
             automatic = True
     scope = None
     if "defence" in obligations and attack in found:
         window_start = found[attack].end()
-        m = _SCOPE.search(text, window_start, min(len(text), window_start + 120))
+        m = dv["scope"].search(text, window_start, min(len(text), window_start + 120))
         if m:
             scope = " ".join(m.group(0).split())
             ev.add("scope", text, m.start(), m.end())
@@ -889,12 +866,30 @@ def _facets(hits: list[_Hit], clause_type: str) -> dict[str, list[str]]:
 _CLAUSES = TypeAdapter(list[Clause])
 
 
-def classify_provision(node: Node, locate: Any = None) -> list[Any]:
-    """Clauses for one provision node (its text and its descendants' text)."""
-    text = node.full_text()
+@functools.lru_cache(maxsize=1)
+def _spelling() -> tuple[re.Pattern[str], dict[str, str]]:
+    variants = {str(k).lower(): str(v).lower() for k, v in load_data("vocab/spelling.yaml")["variants"].items()}
+    for k, v in variants.items():
+        if len(k) != len(v):
+            raise ValueError(f"spelling variant {k!r} -> {v!r}: both must have the same length")
+    variants = {k: v for k, v in variants.items() if k != v}
+    return re.compile(r"(?<![a-z])(?:" + "|".join(sorted(map(re.escape, variants), key=len, reverse=True))
+                      + r")(?![a-z])"), variants
+
+
+def _lower(text: str) -> str:
+    """The text the classifier reads: lower case, one spelling (same length as ``text``)."""
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lower-cased
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    pattern, variants = _spelling()
+    return pattern.sub(lambda m: variants[m.group()], low)
+
+
+def classify_provision(node: Node, locate: Any = None) -> list[Any]:
+    """Clauses for one provision node (its text and its descendants' text)."""
+    text = node.full_text()
+    low = _lower(text)
     tokens, commas = _tokens([low])
     parsed = provision_parser().parse(tokens)
     reading = _read(text, low, parsed[0] if parsed else [], commas[0])
@@ -928,12 +923,7 @@ def classify(agreement: Agreement) -> Agreement:
     locator = agreement._locator
     if provisions:
         texts = [p.full_text() for p in provisions]
-        lows = []
-        for text in texts:
-            low = text.lower()
-            if len(low) != len(text):
-                low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-            lows.append(low)
+        lows = [_lower(text) for text in texts]
         tokens, commas = _tokens(lows)
         parsed = provision_parser().parse(tokens)
         for node, text, low, prov, where in zip(provisions, texts, lows, parsed, commas):
