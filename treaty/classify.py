@@ -16,6 +16,7 @@ Defence clauses then get the ATOP obligation kinds and their attributes
 
 from __future__ import annotations
 
+import bisect
 import functools
 import heapq
 import re
@@ -123,11 +124,22 @@ class _Phrase:
     """One phrase of a rule, ready for the fast path: a regex that starts with a literal word
     (so the regex engine can skip ahead), the words it cannot match without, and its index key."""
 
-    pattern: re.Pattern[str]
+    source: str
     key: str
     key_is_prefix: bool
     words: frozenset[str]
     prefixes: frozenset[str]
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        # Compiled on first use: a short text needs only a few of the ~800 phrases,
+        # and compiling them all would slow down every start of the command line.
+        return _compiled(self.source)
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled(source: str) -> re.Pattern[str]:
+    return re.compile(source)
 
 
 def _leading_variants(phrase: str) -> list[str]:
@@ -166,7 +178,7 @@ def compile_rule_phrases(phrases: Iterable[str]) -> list[_Phrase]:
                 key, is_prefix = re.match(r"[a-z]*", first).group()[:_PREFIX], True
             words = frozenset(t for t in tokens if _PLAIN_WORD.match(t))
             prefixes = frozenset(t[:-1][:_PREFIX] for t in tokens if t.endswith("*") and t[:-1].isalpha())
-            out.append(_Phrase(re.compile(regex + r"(?![\w])"), key, is_prefix, words, prefixes))
+            out.append(_Phrase(regex + r"(?![\w])", key, is_prefix, words, prefixes))
     return out
 
 
@@ -239,11 +251,13 @@ class _Vocab:
     imperative_adverbs: set[str]
     aspiration_verbs: set[str]
     references: list[tuple[re.Pattern[str], str, bool]]
-    party_mentions: re.Pattern[str]
+    party_mentions: str
     mention_codes: dict[str, str]
     party_name_re: re.Pattern[str] = re.compile(r"(?!)")
     name_codes: dict[str, str] = field(default_factory=dict)
     background: re.Pattern[str] = re.compile(r"(?!)")
+    index_keys: frozenset[str] = frozenset()
+    prefix_keys: frozenset[str] = frozenset()
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -304,10 +318,11 @@ def vocabulary() -> _Vocab:
             mentions.append((str(n), code))
     names.sort(key=lambda x: -len(x[0]))
     allm = sorted(names + mentions, key=lambda x: -len(x[0]))
-    mention_re = re.compile(r"(?<![\w.])(" + _names_regex(n for n, _ in allm) + r")(?:'s)?(?![\w])")
+    mention_re = r"(?<![\w.])(" + _names_regex(n for n, _ in allm) + r")(?:'s)?(?![\w])"  # compiled on use
     mention_codes = {_name_key(n): code for n, code in allm}
     return _Vocab(
-        rules=rules, index=index, index_prefixes=index_prefixes, threshold=float(data["threshold"]),
+        rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
+        prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
         ratio=float(data["secondary_ratio"]), token_re=token_re, token_kinds=kinds, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
@@ -416,6 +431,10 @@ class _Reading:
     timing: list[tuple[int, int, int]]
     references: list[tuple[str, bool, int, int, int]]  # name, legal_basis, start, end, sentence
 
+    @functools.cached_property
+    def starts(self) -> list[int]:
+        return [s.start for s in self.sentences]
+
 
 _PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
 
@@ -474,11 +493,15 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
         pos = end
     if commas:
         # Commas are not grammar tokens (they would double the parser's work);
-        # put them back where they belong.
+        # put them back where they belong (both lists are sorted: one pass).
+        k = 0
         for sent in sentences:
-            inside = [("COMMA", ",", c, c + 1) for c in commas if sent.start <= c < sent.end]
+            first = k
+            while k < len(commas) and commas[k] < sent.end:
+                k += 1
+            inside = [("COMMA", ",", c, c + 1) for c in commas[first:k] if c >= sent.start]
             if inside:
-                sent.tokens = sorted(sent.tokens + inside, key=lambda t: t[2])
+                sent.tokens = list(heapq.merge(sent.tokens, inside, key=lambda t: t[2]))
     if not sentences:
         sentences.append(_Sentence(0, len(text), []))
     duties: list[_Duty] = []
@@ -508,6 +531,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
         cond_words_until_comma = 0
         seen_modal = False
         skip_comma = False
+        skipped_commas: set[int] = set()
         if si == 0 and duties and duties[0].start == 0:
             seen_modal = True  # an imperative bullet: its verb is the main clause
         for k, (kind, value, a, b) in enumerate(toks):
@@ -537,14 +561,14 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
                 bound = [actor[0]] if actor else _named_actor(text, sent.start, a)
                 duties.append(_Duty(value, bound, a, b, si, text[a:nxt].strip(" ,;.")))
             elif kind == "COMMA":
-                if cond_at is None:
+                if cond_at is None or a in skipped_commas:
                     continue
                 if skip_comma:
                     # the comma that opens the parenthesis; the one that closes it comes next
                     skip_comma = False
-                    nxt_comma = next((t for t in toks[k + 1:] if t[0] == "COMMA"), None)
+                    nxt_comma = next((t for t in toks[k + 1:k + 40] if t[0] == "COMMA"), None)
                     if nxt_comma is not None:
-                        toks[k + 1:] = [t for t in toks[k + 1:] if t is not nxt_comma]
+                        skipped_commas.add(nxt_comma[2])
                     continue
                 nxt = toks[k + 1] if k + 1 < len(toks) else None
                 following = re.match(r"\s*([a-z]+)", low[b:])
@@ -613,9 +637,9 @@ def _hits(low: str) -> list[_Hit]:
     words = set(_WORD_RE.findall(low))
     prefixes = set(_PREFIX_RE.findall(low))
     candidates: list[tuple[_Rule, _Phrase]] = []
-    for key in words.intersection(vocab.index):
+    for key in words.intersection(vocab.index_keys):  # set & frozenset: iterates the smaller one
         candidates.extend(vocab.index[key])
-    for key in prefixes.intersection(vocab.index_prefixes):
+    for key in prefixes.intersection(vocab.prefix_keys):
         candidates.extend(vocab.index_prefixes[key])
     best: dict[int, _Hit] = {}
     for rule, phrase in candidates:
@@ -712,13 +736,15 @@ class _Ev:
         self.items.append({"rule": rule, "text": text[start:end], "span": span or self.fallback})
 
 
+# At most this many conditions and references are listed per clause.
+_MAX_LISTED = 20
+
+
 def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
     counts: dict[int, int] = {}
     for hit in hits:
-        for i, s in enumerate(reading.sentences):
-            if s.start <= hit.start < max(s.end, s.start + 1):
-                counts[i] = counts.get(i, 0) + hit.rule.weight
-                break
+        i = _sentence_of(reading, hit.start)
+        counts[i] = counts.get(i, 0) + hit.rule.weight
     if not counts:
         return 0
     return max(counts, key=lambda i: (counts[i], -i))
@@ -736,23 +762,25 @@ def _common(reading: _Reading, hits: list[_Hit], ev: _Ev, clause_type: str) -> d
                            "bound": list(duty.bound) if duty else []}
     if duty:
         ev.add(f"modality.{duty.modality}", text, duty.start, duty.end)
-    conds = []
+    conds: dict[str, None] = {}
     for a, b, _s in reading.conditions:
         cond = " ".join(text[a:b].split()).strip(" ,;.")
         if cond and cond not in conds:
-            conds.append(cond)
+            conds[cond] = None
             ev.add("condition", text, a, b)
-    out["conditions"] = conds
+            if len(conds) >= _MAX_LISTED:
+                break  # a provision with more conditions is a list, not a clause; keep the first ones
+    out["conditions"] = list(conds)
     if reading.timing:
         out["timing"] = "immediate"
         a, b, _s = reading.timing[0]
         ev.add("timing.immediate", text, a, b)
-    refs = []
+    refs: dict[str, None] = {}
     for name, _basis, a, b, _s in reading.references:
-        if name not in refs:
-            refs.append(name)
+        if name not in refs and len(refs) < _MAX_LISTED:
+            refs[name] = None
             ev.add(f"reference.{name}", text, a, b)
-    out["references"] = refs
+    out["references"] = list(refs)
     for hit in hits:
         if hit.rule.type == clause_type:
             ev.add(hit.rule.id, text, hit.start, hit.end)
@@ -760,10 +788,8 @@ def _common(reading: _Reading, hits: list[_Hit], ev: _Ev, clause_type: str) -> d
 
 
 def _sentence_of(reading: _Reading, pos: int) -> int:
-    for i, sent in enumerate(reading.sentences):
-        if sent.start <= pos < sent.end:
-            return i
-    return len(reading.sentences) - 1
+    starts = reading.starts
+    return max(0, bisect.bisect_right(starts, pos) - 1)
 
 
 def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any]) -> dict[str, Any]:
@@ -772,10 +798,16 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
     triggers = dv["triggers"]
     found: dict[str, re.Match[str]] = {}
     threats = [m.span() for m in triggers["threat_of_aggression"].finditer(low)]
+    threat_starts = [a for a, _b in threats]
+
+    def in_threat(pos: int) -> bool:
+        i = bisect.bisect_right(threat_starts, pos) - 1
+        return i >= 0 and threats[i][0] <= pos < threats[i][1]
+
     for name, pattern in triggers.items():
         for m in pattern.finditer(low):
             # "a threat of armed invasion" is a threat, not an attack
-            if name in dv["attack_triggers"] and any(a <= m.start() < b for a, b in threats):
+            if name in dv["attack_triggers"] and in_threat(m.start()):
                 continue
             found[name] = m
             break
@@ -791,7 +823,7 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
     triggered = False
     if attack is not None and assist is not None:
         attack_sentences = {_sentence_of(reading, m.start()) for m in triggers[attack].finditer(low)
-                            if not any(a <= m.start() < b for a, b in threats)}
+                            if not in_threat(m.start())}
         triggered = any(_sentence_of(reading, m.start()) in attack_sentences for m in dv["assist"].finditer(low))
     if triggered and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
         obligations.append("defence")
@@ -863,7 +895,9 @@ def _facets(hits: list[_Hit], clause_type: str) -> dict[str, list[str]]:
     return out
 
 
-_CLAUSES = TypeAdapter(list[Clause])
+@functools.lru_cache(maxsize=1)
+def _clause_list() -> TypeAdapter:
+    return TypeAdapter(list[Clause])
 
 
 @functools.lru_cache(maxsize=1)
@@ -912,7 +946,7 @@ def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
         clauses.append(clause)
     # One validation per provision (pydantic-core builds the nested models far
     # faster than model constructors called one by one).
-    return _CLAUSES.validate_python(clauses)
+    return _clause_list().validate_python(clauses)
 
 
 # ---------------------------------------------------------------------- agreement level
@@ -956,7 +990,7 @@ def _party_codes(agreement: Agreement) -> list[str]:
     window = " ".join(n.text for n in before[-6:]) + " " + (agreement.title or "")
     vocab = vocabulary()
     counts: dict[str, int] = {}
-    for m in vocab.party_mentions.finditer(window):
+    for m in _compiled(vocab.party_mentions).finditer(window):
         code = vocab.mention_codes.get(_name_key(m.group(1)))
         if code:
             counts[code] = counts.get(code, 0) + 1
