@@ -32,7 +32,16 @@ def test_cp1252_fallback_warns_and_names_the_place() -> None:
     source = decode(data, "old.txt")
     assert source.encoding == "cp1252"
     assert "\u2019" in source.text and "\u2013" in source.text
-    assert source.warnings and source.warnings[0].startswith("old.txt:3:")
+    assert [(w[0], w[1]) for w in source.warnings] == [(3, 12)]  # the first byte that is not UTF-8
+
+
+def test_cp1252_warning_reaches_the_agreement(tmp_path: Path) -> None:
+    path = tmp_path / "old.txt"
+    path.write_bytes("Article 1\n\nThe Parties\u2019 caf\u00e9 shall trade.\n".encode("cp1252"))
+    agreement = treaty.load(path)
+    (diag,) = [d for d in agreement.diagnostics if d.code == "encoding"]
+    assert (diag.line, diag.column, diag.severity) == (3, 12, "warning")
+    assert diag.format(str(path)).startswith(f"{path}:3:12: warning: not valid UTF-8")
 
 
 def test_load_reads_files_and_streams(tmp_path: Path) -> None:

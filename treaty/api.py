@@ -7,7 +7,7 @@ import os
 from typing import BinaryIO
 
 from . import __version__
-from .models import Agreement, Source
+from .models import Agreement, Diagnostic, Source
 from .normalise import normalise
 from .parse import parse_structure
 from .source import DEFAULT_MAX_BYTES, SourceText, from_string, read_path, read_stream
@@ -30,6 +30,8 @@ def parse_source(source: SourceText, *, classify_clauses: bool = True) -> Agreem
         info = Source(name=source.name, sha256=source.sha256, size=source.size,
                       encoding=source.encoding, tool=__version__).model_dump()
         agreement = build_agreement(tree, norm, info)
+        for line, column, message in source.warnings:
+            agreement.diagnostics.insert(0, Diagnostic(code="encoding", message=message, line=line, column=column))
         if classify_clauses:
             classify(agreement)
     finally:

@@ -33,7 +33,7 @@ class SourceText:
     sha256: str
     size: int
     encoding: str
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[tuple[int, int, str]] = field(default_factory=list)  # (line, column, message)
 
 
 def _position(data: bytes, offset: int) -> tuple[int, int]:
@@ -46,7 +46,6 @@ def _position(data: bytes, offset: int) -> tuple[int, int]:
 def decode(data: bytes, name: str | None = None) -> SourceText:
     """Decode bytes: UTF-8 (with or without BOM), UTF-16/32 with BOM, else cp1252 with a warning."""
     digest = hashlib.sha256(data).hexdigest()
-    label = name or "<input>"
     if not data:
         raise InputError("empty input: there is no text to read", name)
     for bom, encoding in _BOMS:
@@ -73,8 +72,7 @@ def decode(data: bytes, name: str | None = None) -> SourceText:
         raise InputError("binary file (not text in any supported encoding)", name, line, col)
     line, col = _position(data, bad)
     text = data.decode("cp1252", errors="replace")
-    warning = (f"{label}:{line}:{col}: warning: not valid UTF-8; read as Windows-1252 (cp1252) "
-               "- check accented characters")
+    warning = (line, col, "not valid UTF-8; read as Windows-1252 (cp1252) - check accented characters")
     return _checked(SourceText(text, name, digest, len(data), "cp1252", [warning]), data)
 
 
