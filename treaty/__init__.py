@@ -3,12 +3,14 @@
 __version__ = "0.1.0"
 
 from .api import load, parse  # noqa: E402
+from .compare import Comparison, CorpusComparison, compare, compare_many, render  # noqa: E402
 from .errors import InputError, LoadError, ParseError, SchemaVersionError, TreatyError  # noqa: E402
 from .models import Agreement, Diagnostic, Node, Skipped, Source, Span  # noqa: E402
 from .normalise import normalise  # noqa: E402
 
 __all__ = [
     "__version__", "parse", "load", "normalise",
+    "compare", "compare_many", "render", "Comparison", "CorpusComparison",
     "Agreement", "Node", "Span", "Diagnostic", "Skipped", "Source",
     "TreatyError", "InputError", "ParseError", "LoadError", "SchemaVersionError",
 ]
