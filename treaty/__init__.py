@@ -1,4 +1,9 @@
-"""treaty: read the text of an international agreement into typed, comparable clauses."""
+"""treaty: read the text of an international agreement into typed, comparable clauses.
+
+The package's stage modules share names with its main functions (``treaty.parse``,
+``treaty.compare``, ``treaty.normalise``); the functions are bound here after the
+modules are imported, so ``treaty.parse(text)`` is always the function.
+"""
 
 __version__ = "0.1.0"
 
