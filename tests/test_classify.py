@@ -326,3 +326,17 @@ def test_spelling_variants_read_as_one() -> None:
                       "in the exercise of the right of collective self-defence.\n")
     assert american == british
     assert american["defence"]["obligations"] == ["defence"]
+
+
+NEGATED = [
+    ("Nothing in this Treaty shall oblige either Party to come to the aid of the other if it is attacked.", []),
+    ("The Parties shall not be obliged to consult if either of them is threatened.", []),
+    ("If the other Party is attacked, each Party shall render all possible assistance.", ["defence"]),
+]
+
+
+@pytest.mark.parametrize("sentence,obligations", NEGATED)
+def test_promises_taken_back_are_not_obligations(sentence: str, obligations: list[str]) -> None:
+    agreement = treaty.parse(f"Article 1\n\n{sentence}\n")
+    found = [o for _n, c in agreement.clauses() if c.type == "defence" for o in c.obligations]
+    assert found == obligations

@@ -37,6 +37,11 @@ CASES = [
     ("hyphenation", "shall not apply to-\nwarships", "shall not apply to-\nwarships"),
     ("hyphenation", "North-\nAtlantic", "North-\nAtlantic"),
     ("hyphenation", "list-\n(a) item", "list-\n(a) item"),
+    ("html_code", "a<!-- note -->b<script>x<1</script>c<STYLE>p{}</STYLE>", "abc"),
+    ("html_tags", "<p>Article 1</p><p>The <b>Parties</b> shall.</p><ul><li>one</li></ul>",
+     "\nArticle 1\n\nThe Parties shall.\n\n\n- one\n\n"),
+    ("html_tags", "a < b and c > d", "a < b and c > d"),
+    ("html_tags", "<<b>p>nested", "\nnested"),  # removing <b> makes a new tag: the step repeats
 ]
 
 
@@ -79,7 +84,8 @@ def test_debris_is_reported_as_skipped() -> None:
 # markdown marks ...) come up often.
 _PIECES = st.sampled_from(list("aAbz .,-\u2013\u2014\n\r\t#*\u2022\u00b7&;:\u200b\u00a0\u2028\u201c\u201d'\"]>x1")
                           + ["&amp;", "&#35;", "&nbsp;", "&#10;", "Source link", "\n]]>\n", "inter-\n",
-                             "self-\n", "to-\n", "###", "**", "[a](b)", "\u00ad", "Article 5", "(a)"])
+                             "self-\n", "to-\n", "###", "**", "[a](b)", "\u00ad", "Article 5", "(a)",
+                             "<p>", "</p>", "<li>", "<b>", "&lt;p&gt;", "<!--", "-->", "<script>", "</script>"])
 SPECIAL_TEXT = st.lists(_PIECES, max_size=40).map("".join)
 ANY_TEXT = st.text(max_size=200)
 

@@ -704,6 +704,7 @@ def _defence_vocab() -> dict[str, Any]:
         "threat_triggers": tuple(data["threat_triggers"]),
         "assist": re.compile(data["assist"]),
         "consult": re.compile(data["consult"]),
+        "negated": re.compile(data["negated"]),
         "military": re.compile(data["assistance"]["military"]),
         "other": re.compile(data["assistance"]["other"]),
         "means": [(name, re.compile(rx)) for name, rx in data["means"].items()],
@@ -820,11 +821,15 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
     trigger = None
     # Assistance is a defence obligation when an attack triggers it: the
     # attack and the promise of help stand in the same sentence.
+    negated = {_sentence_of(reading, m.start()) for m in dv["negated"].finditer(low)}
     triggered = False
     if attack is not None and assist is not None:
         attack_sentences = {_sentence_of(reading, m.start()) for m in triggers[attack].finditer(low)
-                            if not in_threat(m.start())}
+                            if not in_threat(m.start())} - negated
         triggered = any(_sentence_of(reading, m.start()) in attack_sentences for m in dv["assist"].finditer(low))
+    if consult is not None:
+        consult = next((m for m in dv["consult"].finditer(low) if _sentence_of(reading, m.start()) not in negated),
+                       None)
     if triggered and not prohibited and base.get("modality") in ("obligation", "aspiration", None):
         obligations.append("defence")
         trigger = attack

@@ -193,6 +193,8 @@ class Step:
         return text
 
 
+_TAG_HINT = re.compile(r"<(?:/?[A-Za-z][A-Za-z0-9]*[\s>/])")
+
 # A repeating step stops after this many rounds even if it could go on.
 _MAX_ROUNDS = 8
 
@@ -253,6 +255,13 @@ def _build_steps() -> list[Step]:
     bullets = re.escape(data["bullets"])
 
     word_before = re.compile(r"(?<![A-Za-z])[A-Za-z]+$")
+    blocks = set(data["html_block_tags"].split())
+
+    def html_tag(m: re.Match[str]) -> str:
+        name = m.group(2).lower()
+        if name == "li" and not m.group(1):
+            return "\n- "
+        return "\n" if name in blocks else ""
 
     def join_hyphen(m: re.Match[str]) -> str:
         w = word_before.search(m.string, max(0, m.start() - 60), m.start())
@@ -278,6 +287,12 @@ def _build_steps() -> list[Step]:
         Step("html_entities", "Decode HTML entities (&amp;, &nbsp;, &#8211; ...).",
              re.compile(r"&(?:(?:amp|#0*38|#[xX]0*26);)*(?:#\d{1,7}|#[xX][0-9a-fA-F]{1,6}|[A-Za-z][A-Za-z0-9]{1,31});"),
              decode_entity, needed=lambda text: "&" in text),
+        Step("html_code", "Remove HTML comments, scripts and style sheets (a web copy's code); reported as skipped.",
+             re.compile(r"(?is)<!--.*?-->|<(script|style)\b[^>]*>.*?</\1\s*>"), lambda m: "", report=True,
+             needed=lambda text: "<!--" in text or "<script" in text.lower() or "<style" in text.lower()),
+        Step("html_tags", "Turn HTML block tags into line breaks ('<li>' into a bullet) and drop other tags.",
+             re.compile(r"(?i)<(/?)([a-z][a-z0-9]*)\b[^<>]{0,1000}>"), html_tag, repeat=True,
+             needed=lambda text: "<" in text and _TAG_HINT.search(text) is not None),
         Step("spaces", "Turn non-breaking and other Unicode spaces into plain spaces.",
              _char_class(spaces), table=spaces, needed=non_ascii),
         Step("quotes", "Turn typographic quotes and primes into ' and \".", _char_class(quotes), table=quotes,
