@@ -233,6 +233,15 @@ class Agreement(BaseModel):
     # comes out of the parser so that clause evidence can point into the original.
     _locator: object = PrivateAttr(default=None)
 
+    def __getstate__(self) -> dict:
+        # The locator (positions in the normalised text) is only needed while
+        # classifying; it is large and must not travel to worker processes.
+        state = super().__getstate__()
+        private = dict(state.get("__pydantic_private__") or {})
+        private["_locator"] = None
+        state["__pydantic_private__"] = private
+        return state
+
     def __eq__(self, other: object) -> bool:
         # Equal content is equal agreements: the private locator (present only
         # on freshly parsed agreements) does not take part.

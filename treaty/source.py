@@ -53,7 +53,8 @@ def decode(data: bytes, name: str | None = None) -> SourceText:
             try:
                 text = data.decode(encoding)
             except UnicodeDecodeError as exc:
-                line, col = _position(data, exc.start)
+                # utf-8-sig counts from after the mark; utf-16/32 count from the start
+                line, col = _position(data, exc.start + (len(bom) if encoding == "utf-8-sig" else 0))
                 raise InputError(f"not valid {encoding} despite its byte-order mark", name, line, col) from None
             if encoding == "utf-8-sig":
                 encoding = "utf-8"
