@@ -19,6 +19,7 @@ from __future__ import annotations
 import bisect
 import functools
 import heapq
+import operator
 import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
@@ -115,7 +116,7 @@ def compile_phrase(phrases: Iterable[str]) -> tuple[re.Pattern[str], set[str]]:
     return re.compile(r"(?<![\w])(?:" + "|".join(regexes) + r")(?![\w])"), keys
 
 
-_WORD_RE = re.compile(r"[a-z]+(?:['-][a-z]+)*")
+_WORD_RE = re.compile(r"[a-z]+")
 _PLAIN_WORD = re.compile(r"[a-z]+(?:['-][a-z]+)*\Z")
 
 
@@ -173,10 +174,10 @@ def compile_rule_phrases(phrases: Iterable[str]) -> list[_Phrase]:
                     raise ValueError(f"stem '{first}' is too short to index: write its forms out")
                 key, is_prefix = stem[:_PREFIX], True
             elif _PLAIN_WORD.match(first):
-                key, is_prefix = first, False
+                key, is_prefix = re.match(r"[a-z]+", first).group(), False  # "non-aggression" -> "non"
             else:  # "u.n." and the like: index by its first letters
                 key, is_prefix = re.match(r"[a-z]*", first).group()[:_PREFIX], True
-            words = frozenset(t for t in tokens if _PLAIN_WORD.match(t))
+            words = frozenset(part for t in tokens if _PLAIN_WORD.match(t) for part in re.findall(r"[a-z]+", t))
             prefixes = frozenset(t[:-1][:_PREFIX] for t in tokens if t.endswith("*") and t[:-1].isalpha())
             out.append(_Phrase(regex + r"(?![\w])", key, is_prefix, words, prefixes))
     return out
@@ -254,10 +255,12 @@ class _Vocab:
     party_mentions: str
     mention_codes: dict[str, str]
     party_name_re: re.Pattern[str] = re.compile(r"(?!)")
+    party_words: frozenset[str] = frozenset()
     name_codes: dict[str, str] = field(default_factory=dict)
     background: re.Pattern[str] = re.compile(r"(?!)")
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
+    background_words: frozenset[str] = frozenset()
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -331,7 +334,10 @@ def vocabulary() -> _Vocab:
         mention_codes=mention_codes,
         party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
+        party_words=frozenset(w for n, _ in names for w in re.findall(r"[a-z]+", n.lower())),
         background=re.compile(r"(?<![\w])(?:" + _phrase_alternation(data.get("background", [])) + r")(?![\w])"),
+        # a background phrase needs its last word (accordance, basis, spirit ...)
+        background_words=frozenset(p.split()[-1] for p in data.get("background", [])),
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
         discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
     )
@@ -436,6 +442,7 @@ class _Reading:
         return [s.start for s in self.sentences]
 
 
+_START = operator.attrgetter("start_pos")
 _PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
 
 
@@ -469,7 +476,9 @@ def _tokens(lows: list[str]) -> tuple[list[Token], list[list[int]]]:
                 kind, value = "REF", ""
             words.append(Token(kind, value, m.start(), None, None, None, None, m.end()))
         if ends and words:
-            out.extend(heapq.merge(words, ends, key=lambda t: t.start_pos))
+            merged = words + ends
+            merged.sort(key=_START)  # two sorted runs: timsort merges them in one pass
+            out.extend(merged)
         else:
             out.extend(words or ends)
         commas.append(here)
@@ -609,9 +618,11 @@ def _clause_starts(low: str, pos: int) -> bool:
 def _named_actor(text: str, start: int, modal_at: int) -> list[str]:
     """A state named just before a modal ("The United States shall ...")."""
     window = text[max(start, modal_at - 80):modal_at]
-    if not any(ch.isupper() for ch in window):
+    if window == window.lower():  # no capital letter, so no name
         return []
     vocab = vocabulary()
+    if vocab.party_words.isdisjoint(_WORD_RE.findall(window.lower())):
+        return []
     found = [m for m in vocab.party_name_re.finditer(window)]
     if not found:
         return []
@@ -631,11 +642,19 @@ class _Hit:
     end: int
 
 
-def _hits(low: str) -> list[_Hit]:
+_FIRST5 = operator.itemgetter(slice(0, _PREFIX))
+
+
+def _words(low: str) -> tuple[set[str], set[str]]:
+    """The words of a text and their first letters (both found at C speed)."""
+    words = set(_WORD_RE.findall(low))
+    return words, set(map(_FIRST5, words))
+
+
+def _hits(low: str, found: tuple[set[str], set[str]] | None = None) -> list[_Hit]:
     """Every rule that fires on a provision, with where it first fires."""
     vocab = vocabulary()
-    words = set(_WORD_RE.findall(low))
-    prefixes = set(_PREFIX_RE.findall(low))
+    words, prefixes = found or _words(low)
     candidates: list[tuple[_Rule, _Phrase]] = []
     for key in words.intersection(vocab.index_keys):  # set & frozenset: iterates the smaller one
         candidates.extend(vocab.index[key])
@@ -646,8 +665,8 @@ def _hits(low: str) -> list[_Hit]:
         if not (phrase.words <= words and phrase.prefixes <= prefixes):
             continue
         m = phrase.pattern.search(low)
-        while m is not None and m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] == "_"):
-            m = phrase.pattern.search(low, m.start() + 1)  # started inside a word
+        while m is not None and m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "_-"):
+            m = phrase.pattern.search(low, m.start() + 1)  # started inside a word ("aggression" in "non-aggression")
         if m is None:
             continue
         hit = best.get(rule.order)
@@ -661,10 +680,13 @@ def _hits(low: str) -> list[_Hit]:
 _BACKGROUND_END = re.compile(r",\s*(?=to\s|and\s+to\s)|[;.:](?:\s|$)")
 
 
-def _background(low: str) -> list[tuple[int, int, int]]:
+def _background(low: str, words: set[str] | None = None) -> list[tuple[int, int, int]]:
     """Stretches giving the manner or basis of a duty (see ``background`` in clauses.yaml)."""
-    out = []
-    for m in vocabulary().background.finditer(low):
+    out: list[tuple[int, int, int]] = []
+    vocab = vocabulary()
+    if words is not None and words.isdisjoint(vocab.background_words):
+        return out  # none of the phrases can occur
+    for m in vocab.background.finditer(low):
         end = _BACKGROUND_END.search(low, m.end(), m.end() + 300)
         out.append((m.start(), end.start() if end else min(len(low), m.end() + 300), -1))
     return out
@@ -916,12 +938,18 @@ def _spelling() -> tuple[re.Pattern[str], dict[str, str]]:
                       + r")(?![a-z])"), variants
 
 
+# Every variant in spelling.yaml has one of these: -ize/-iza-, -ense, -ter, -ense, -ll (cheap to look for).
+_SPELLING_HINT = re.compile(r"iz|ense|ter\b|ters\b|fulfill")
+
+
 def _lower(text: str) -> str:
     """The text the classifier reads: lower case, one spelling (same length as ``text``)."""
     low = text.lower()
     if len(low) != len(text):  # a few characters change length when lower-cased
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
     pattern, variants = _spelling()
+    if not _SPELLING_HINT.search(low):
+        return low
     return pattern.sub(lambda m: variants[m.group()], low)
 
 
@@ -936,8 +964,9 @@ def classify_provision(node: Node, locate: Any = None) -> list[Any]:
 
 
 def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
-    hits = _hits(reading.low)
-    types = _types(hits, reading.conditions + _background(reading.low))
+    found = _words(reading.low)
+    hits = _hits(reading.low, found)
+    types = _types(hits, reading.conditions + _background(reading.low, found[0]))
     clauses: list[Any] = []
     for clause_type in types or ["unclassified"]:
         ev = _Ev(locate, node.span)
