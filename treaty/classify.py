@@ -257,10 +257,9 @@ class _Vocab:
     party_name_re: re.Pattern[str] = re.compile(r"(?!)")
     party_words: frozenset[str] = frozenset()
     name_codes: dict[str, str] = field(default_factory=dict)
-    background: re.Pattern[str] = re.compile(r"(?!)")
+    background: list[tuple[str, re.Pattern[str], Optional[re.Pattern[str]]]] = field(default_factory=list)
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
-    background_words: frozenset[str] = frozenset()
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -335,9 +334,7 @@ def vocabulary() -> _Vocab:
         party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
         party_words=frozenset(w for n, _ in names for w in re.findall(r"[a-z]+", n.lower())),
-        background=re.compile(r"(?<![\w])(?:" + _phrase_alternation(data.get("background", [])) + r")(?![\w])"),
-        # a background phrase needs its last word (accordance, basis, spirit ...)
-        background_words=frozenset(p.split()[-1] for p in data.get("background", [])),
+        background=[_pivoted(p) for p in data.get("background", [])],
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
         discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
     )
@@ -444,6 +441,16 @@ class _Reading:
 
 _START = operator.attrgetter("start_pos")
 _PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
+_ENDS = re.compile(r";|\.(?=\s|$)")
+
+
+def _token(kind: str, value: str, start: int, end: int) -> Token:
+    # Token(...) runs Lark's argument handling for every call; these tokens are
+    # plain, and there are hundreds of thousands of them in a corpus.
+    tok = str.__new__(Token, value)
+    tok.type, tok.value, tok.start_pos, tok.end_pos = kind, value, start, end
+    tok.line = tok.column = tok.end_line = tok.end_column = None
+    return tok
 
 
 def _opens_clause(low: str, pos: int) -> bool:
@@ -458,23 +465,31 @@ def _tokens(lows: list[str]) -> tuple[list[Token], list[list[int]]]:
     out: list[Token] = []
     commas: list[list[int]] = []
     for index, low in enumerate(lows):
-        out.append(Token("PROV", str(index), 0, None, None, None, None, 0))
-        here: list[int] = []
-        ends: list[Token] = []
-        for m in _PUNCT.finditer(low):
-            if m.group() == ",":
-                here.append(m.start())
-            else:
-                ends.append(Token("END", m.group(), m.start(), None, None, None, None, m.end()))
+        out.append(_token("PROV", str(index), 0, 0))
         words: list[Token] = []
+        has_condition = False
         for m in vocab.token_re.finditer(low):
             if m.lastgroup == "lit":
-                kind, value = literal[" ".join(m.group().split())]
-                if value == "should" and not _opens_clause(low, m.start()):
-                    continue  # "should" inside a clause is advice, not a condition
+                g = m.group()
+                kind, value = literal.get(g) or literal[" ".join(g.split())]
+                if kind == "COND":
+                    if value == "should" and not _opens_clause(low, m.start()):
+                        continue  # "should" inside a clause is advice, not a condition
+                    has_condition = True
             else:
                 kind, value = "REF", ""
-            words.append(Token(kind, value, m.start(), None, None, None, None, m.end()))
+            words.append(_token(kind, value, m.start(), m.end()))
+        # Commas matter only for where a condition ends: skip them when there is none.
+        here: list[int] = []
+        ends: list[Token] = []
+        if has_condition:
+            for m in _PUNCT.finditer(low):
+                if m.group() == ",":
+                    here.append(m.start())
+                else:
+                    ends.append(_token("END", m.group(), m.start(), m.end()))
+        else:
+            ends = [_token("END", m.group(), m.start(), m.end()) for m in _ENDS.finditer(low)]
         if ends and words:
             merged = words + ends
             merged.sort(key=_START)  # two sorted runs: timsort merges them in one pass
@@ -684,12 +699,34 @@ def _background(low: str, words: set[str] | None = None) -> list[tuple[int, int,
     """Stretches giving the manner or basis of a duty (see ``background`` in clauses.yaml)."""
     out: list[tuple[int, int, int]] = []
     vocab = vocabulary()
-    if words is not None and words.isdisjoint(vocab.background_words):
-        return out  # none of the phrases can occur
-    for m in vocab.background.finditer(low):
-        end = _BACKGROUND_END.search(low, m.end(), m.end() + 300)
-        out.append((m.start(), end.start() if end else min(len(low), m.end() + 300), -1))
+    for word, suffix, prefix in vocab.background:
+        if words is not None and word not in words:
+            continue
+        for m in suffix.finditer(low):
+            start = m.start()
+            if prefix is not None:
+                before = low[max(0, start - 40):start]
+                p = prefix.search(before)
+                if p is None:
+                    continue
+                start -= len(before) - p.start()
+            elif start and low[start - 1].isalnum():
+                continue
+            end = _BACKGROUND_END.search(low, m.end(), m.end() + 300)
+            out.append((start, end.start() if end else min(len(low), m.end() + 300), -1))
+    out.sort()
     return out
+
+
+def _pivoted(phrase: str) -> tuple[str, re.Pattern[str], Optional[re.Pattern[str]]]:
+    """Split a plain phrase at its longest word: a regex that starts with that word (the
+    regex engine then scans for a literal, fast) and one for the words before it."""
+    words = phrase.lower().split()
+    pivot = max(range(len(words)), key=lambda i: len(words[i]))
+    suffix = re.compile(r"\s+".join(map(re.escape, words[pivot:])) + r"(?![\w])")
+    prefix = (re.compile(r"(?<![\w])" + r"\s+".join(map(re.escape, words[:pivot])) + r"\s+\Z")
+              if pivot else None)
+    return words[pivot], suffix, prefix
 
 
 def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list[str]:

@@ -195,6 +195,8 @@ class Node(BaseModel):
 
     def full_text(self) -> str:
         """Own text followed by the text of all descendants (what a provision says)."""
+        if not self.children:
+            return self.text
         parts = [n.text for n in self.walk() if n.text]
         return "\n".join(parts)
 
