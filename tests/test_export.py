@@ -121,7 +121,7 @@ def test_json_and_jsonl_round_trip(agreement: Agreement) -> None:
     assert from_json(text) == agreement
     assert from_json(to_json(agreement, indent=None)) == agreement
     # the fast serializer writes what the standard library would
-    assert json.loads(text) == agreement.model_dump(mode="json", exclude_none=True)
+    assert json.loads(text) == agreement.model_dump(mode="json")  # exactly, nulls included
     line = to_jsonl(agreement)
     assert line.count("\n") == 1 and len(line.splitlines()) == 1  # no raw U+2028 & co. splitting a record
     assert from_jsonl(line + line) == [agreement, agreement]
@@ -174,7 +174,7 @@ def test_schema_is_versioned_and_rejects_what_the_loader_rejects() -> None:
 
 def test_to_json_of_several_is_the_array_json_dumps_writes() -> None:
     agreements = examples()[:3]
-    plain = [a.model_dump(mode="json", exclude_none=True) for a in agreements]
+    plain = [a.model_dump(mode="json") for a in agreements]
     assert to_json(agreements) == json.dumps(plain, ensure_ascii=False, indent=2)
     assert to_json(agreements, indent=None) == json.dumps(plain, ensure_ascii=False, separators=(",", ":"))
     assert to_json([]) == "[]"
