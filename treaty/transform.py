@@ -819,7 +819,8 @@ _PLACE_RE = re.compile(r"\b(?i:done|signed|concluded)(?i:,?\s+in\s+(?:duplicate|
 _BETWEEN_RE = re.compile(r"\bbetween\s+", re.I)
 # Where the list of parties after "between" ends.
 _PARTIES_END = re.compile(r"\s*(?:[.;:\"(\n\[]|\b(?:concerning|relating|regarding|on\s+the|on\s+(?:an?\s+)?[a-z]|for\s+the|"
-                          r"in\s+respect|with\s+respect|with\s+a\s+view|signed|done|to\s+the|establishing)\b|"
+                          r"in\s+respect|with\s+respect|with\s+a\s+view|signed|done|to\s+the|establishing|"
+                          r"has|have|for|in\s+order|that|which|on)\b|"
                           r"\bon\s+(?:the\s+)?\d)", re.I)
 _KEEP_AND = re.compile(r"(?i)(great britain|bosnia|trinidad|antigua|saint kitts|sao tome|st\. kitts) and "
                        r"(northern ireland|herzegovina|tobago|barbuda|nevis|principe)")
@@ -838,8 +839,24 @@ def find_parties_in(text: str) -> list[str]:
     # "and" inside a known name ("Great Britain and Northern Ireland") must not split it.
     protected = _KEEP_AND.sub(lambda m: m.group(1) + "\x00" + m.group(2), span)
     parts = [p.replace("\x00", " and ").strip(" .,;\"'") for p in _PARTY_SPLIT.split(protected)]
-    parts = [p for p in parts if p and p[0].isupper() and len(p) <= 120]
-    return parts if len(parts) >= 2 else []
+    parts = [p for p in parts if p]
+    # Names, not sentences: every part must read like a proper name.
+    if len(parts) < 2 or len(parts) > 12 or not all(_name_like(p) for p in parts):
+        return []
+    return parts
+
+
+_NAME_GLUE = frozenset("of the and for de du la le des van der von al el".split())
+
+
+def _name_like(text: str) -> bool:
+    """'Government of the Kingdom of the Netherlands' yes; 'States concerned in order to ...' no."""
+    words = text.split()
+    if not words or len(words) > 12 or len(text) > 120 or not text[0].isupper():
+        return False
+    content = [w for w in words if w.lower() not in _NAME_GLUE]
+    capitals = sum(1 for w in content if w[:1].isupper() or w[:1] in "'(")
+    return bool(content) and capitals / len(content) >= 0.75
 
 
 # -------------------------------------------------------------------------- entry point
@@ -925,7 +942,7 @@ def build_agreement(tree: Tree, norm: Normalised, source: dict[str, Any]) -> Agr
     if not parties:
         firsts = [n for n in b.roots if n.kind in ("recital", "text", "paragraph")][:3]
         for n in firsts:
-            parties = find_parties_in(b.text_of(n))
+            parties = find_parties_in(b.text_of(n)[:400])
             if parties:
                 break
             m = re.match(r"(?:The\s+)?(?:Government|Presidium|President|State)s?\b.*?\bof\s+(?:the\s+)?(.+?)\s+and\s+"
