@@ -340,3 +340,24 @@ def test_promises_taken_back_are_not_obligations(sentence: str, obligations: lis
     agreement = treaty.parse(f"Article 1\n\n{sentence}\n")
     found = [o for _n, c in agreement.clauses() if c.type == "defence" for o in c.obligations]
     assert found == obligations
+
+
+NOT_ATOP_OBLIGATIONS = [
+    # the laws of war bind belligerents, they are not alliance commitments
+    "The civilian population shall not be the object of attack by the Parties to the conflict.",
+    "Prisoners of war shall be accommodated in a neutral country.",
+    # "neutral" as an adjective, force in a definition of a crime
+    "A Central Information Agency shall be created in a neutral country.",
+    '"Trafficking" shall mean the recruitment of persons by means of the threat or use of force or other '
+    "forms of coercion.",
+    # general consultation is not ATOP's consultation
+    "The Contracting Parties shall consult together on all important international questions.",
+]
+
+
+@pytest.mark.parametrize("sentence", NOT_ATOP_OBLIGATIONS)
+def test_sentences_that_are_not_atop_obligations(sentence: str) -> None:
+    agreement = treaty.parse(f"Article 1\n\n{sentence}\n")
+    assert [o for _n, c in agreement.clauses() if c.type == "defence" for o in c.obligations] == []
+    assert agreement.profile.model_dump(exclude={"by_party"}) == dict.fromkeys(
+        ["defence", "offence", "neutrality", "non_aggression", "consultation"], False)

@@ -772,6 +772,7 @@ def _defence_vocab() -> dict[str, Any]:
         "non_aggression_promise": re.compile(data["non_aggression_promise"]),
         "neutrality": re.compile(data["neutrality"]),
         "conflict": re.compile(data["conflict"]),
+        "law_of_war": re.compile(data["law_of_war"]),
         "offence": re.compile(data["offence"]),
         "scope": re.compile(data["scope"]),
     }
@@ -897,7 +898,9 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
         trigger = trigger or threat or attack
         ev.add("obligation.consultation", text, consult.start(), consult.end())
     m = dv["non_aggression"].search(low)
-    if m and (prohibited or dv["non_aggression_promise"].search(low)):
+    # The promise ("refrain from", "not") must govern the words, not stand anywhere
+    # in a definition that mentions force ("... by means of the threat or use of force").
+    if m and dv["non_aggression_promise"].search(low, max(0, m.start() - 100), m.end() + 1):
         obligations.append("non_aggression")
         ev.add("obligation.non_aggression", text, m.start(), m.end())
     m = dv["neutrality"].search(low)
@@ -944,6 +947,8 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
             ev.add("scope", text, m.start(), m.end())
     legal_basis = [name for name, basis, *_ in reading.references if basis]
     topics = sorted({h.rule.topic for h in hits if h.rule.type == "defence"})
+    if dv["law_of_war"].search(low):
+        obligations = []  # conduct of hostilities, not an alliance commitment
     return dict(type="defence", obligations=[o for o in OBLIGATIONS if o in obligations], trigger=trigger,
                 assistance=assistance, means=means, automatic=automatic, scope=scope,
                 legal_basis=list(dict.fromkeys(legal_basis)), topics=topics, **base)
