@@ -246,7 +246,6 @@ class _Vocab:
     threshold: float
     ratio: float
     token_re: re.Pattern[str]
-    token_kinds: list[tuple[str, str]]
     token_literal: dict[str, tuple[str, str]]
     imperative_verbs: set[str]
     imperative_adverbs: set[str]
@@ -262,10 +261,6 @@ class _Vocab:
     prefix_keys: frozenset[str] = frozenset()
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
-
-
-def _phrase_alternation(phrases: Iterable[str]) -> str:
-    return "|".join(_compile(p.lower())[0] for p in sorted(phrases, key=len, reverse=True))
 
 
 @functools.lru_cache(maxsize=1)
@@ -308,7 +303,6 @@ def vocabulary() -> _Vocab:
     # Words and punctuation are found in two passes: each regex then starts
     # with something the engine can skip to quickly.
     token_re = re.compile(rf"(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))(?![\w])")
-    kinds = [("", "")]  # kept for compatibility of the dataclass field
     structure = load_data("structure.yaml")
     parties = load_data("vocab/parties.yaml")
     names: list[tuple[str, str]] = []
@@ -325,7 +319,7 @@ def vocabulary() -> _Vocab:
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
-        ratio=float(data["secondary_ratio"]), token_re=token_re, token_kinds=kinds, token_literal=literal,
+        ratio=float(data["secondary_ratio"]), token_re=token_re, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
         aspiration_verbs=set(prov["imperative_aspiration"]),
@@ -552,7 +546,6 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
         actor: Optional[tuple[str, int]] = None
         cond_at: Optional[int] = None  # start of the open condition
         cond_kind = ""  # leading (before the main clause), inner (after a modal), trailing
-        cond_words_until_comma = 0
         seen_modal = False
         skip_comma = False
         skipped_commas: set[int] = set()
@@ -993,16 +986,6 @@ def _lower(text: str) -> str:
     if not _SPELLING_HINT.search(low):
         return low
     return pattern.sub(lambda m: variants[m.group()], low)
-
-
-def classify_provision(node: Node, locate: Any = None) -> list[Any]:
-    """Clauses for one provision node (its text and its descendants' text)."""
-    text = node.full_text()
-    low = _lower(text)
-    tokens, commas = _tokens([low])
-    parsed = provision_parser().parse(tokens)
-    reading = _read(text, low, parsed[0] if parsed else [], commas[0])
-    return _clauses(node, reading, locate)
 
 
 def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:

@@ -62,7 +62,6 @@ import datetime as _dt
 import heapq
 import json
 import re
-from pathlib import Path
 from typing import Any, Iterable, Literal, Optional, Sequence, Union
 
 import yaml
@@ -154,13 +153,8 @@ def _excerpt(text: str, limit: int = 100) -> str:
 
 
 def agreement_name(agreement: Agreement) -> str:
-    """A short name: the source file's stem, else ``sha256:`` and 12 hex digits."""
-    name = agreement.source.name
-    if name and not name.startswith("<") and name != "-":
-        stem = Path(name.replace("\\", "/")).stem
-        if stem:
-            return stem
-    return "sha256:" + agreement.source.sha256[:12]
+    """A short name: :meth:`Agreement.short_id` (kept for callers of this module)."""
+    return agreement.short_id()
 
 
 # --------------------------------------------------------------------------- models

@@ -222,14 +222,8 @@ def _joined(values: Iterable[str]) -> str:
 
 
 def agreement_id(agreement: Agreement) -> str:
-    """The ``agreement`` column: the source file name without directory and extension,
-    or ``sha256:`` and the first 12 hex digits of the input's hash when there is no file name."""
-    name = agreement.source.name
-    if name and not name.startswith("<") and name != "-":
-        stem = Path(name.replace("\\", "/")).stem
-        if stem:
-            return stem
-    return "sha256:" + agreement.source.sha256[:12]
+    """A short name: :meth:`Agreement.short_id` (kept for callers of this module)."""
+    return agreement.short_id()
 
 
 def _articles(nodes: list[Node], article: Optional[str], out: dict[int, Optional[str]]) -> None:

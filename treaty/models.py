@@ -251,6 +251,17 @@ class Agreement(BaseModel):
             return NotImplemented
         return self.__dict__ == other.__dict__
 
+    def short_id(self) -> str:
+        """A short name for tables and reports: the source file's name without folder and
+        extension, or ``sha256:`` and the first 12 hex digits of the input's hash."""
+        name = self.source.name
+        if name and not name.startswith("<") and name != "-":
+            stem = name.replace("\\", "/").rsplit("/", 1)[-1]
+            stem = stem.rsplit(".", 1)[0] if "." in stem.lstrip(".") else stem
+            if stem:
+                return stem
+        return "sha256:" + self.source.sha256[:12]
+
     def walk(self) -> Iterator[Node]:
         """Every node of the tree, depth first, in document order."""
         for node in self.nodes:
