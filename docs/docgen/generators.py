@@ -8,6 +8,7 @@ page's path inside ``docs/`` (for relative links).  Register new ones with
 
 from __future__ import annotations
 
+import importlib
 import json
 import posixpath
 import re
@@ -746,7 +747,8 @@ def speed(ctx: Context, page: str) -> str:
 @generator("alignment-weights")
 def alignment_weights(ctx: Context, page: str) -> str:
     """The weights treaty.compare scores clause pairs with (read from the module, when it has them)."""
-    import treaty.compare as cmp
+    # `import treaty.compare as ...` would give the function treaty.compare, not the module
+    cmp = importlib.import_module("treaty.compare")
 
     parts = getattr(cmp, "_W_CONTENT", None), getattr(cmp, "_W_TEXT", None), getattr(cmp, "_W_ATTRS", None)
     content = getattr(cmp, "_CONTENT", None)
