@@ -909,19 +909,15 @@ def _defence(reading: _Reading, hits: list[_Hit], ev: _Ev, base: dict[str, Any])
     if trigger and trigger in found:
         ev.add(f"trigger.{trigger}", text, found[trigger].start(), found[trigger].end())
     assistance: list[str] = []
-    if "defence" in obligations:
-        m = dv["military"].search(low)
-        if m:
-            assistance.append("military")
-            ev.add("assistance.military", text, m.start(), m.end())
-        m = dv["other"].search(low)
-        if m:
-            assistance.append("other")
-            ev.add("assistance.other", text, m.start(), m.end())
     means = None
-    for name, pattern in dv["means"]:
+    for kind in ("military", "other") if "defence" in obligations else ():
+        m = dv[kind].search(low)
+        if m:
+            assistance.append(kind)
+            ev.add(f"assistance.{kind}", text, m.start(), m.end())
+    for name, pattern in dv["means"] if "defence" in obligations else ():
         m = pattern.search(low)
-        if m and "defence" in obligations:
+        if m:
             means = name
             ev.add(f"means.{name}", text, m.start(), m.end())
             break
