@@ -502,4 +502,7 @@ def test_a_killed_worker_ends_the_run_with_one_line(tmp_path: Path) -> None:
     assert stderr.count("\n") == 1 and "a worker process died" in stderr and "Traceback" not in stderr
     kept = int(stderr.split("kept the ")[1].split()[0])
     assert 0 < kept < total
-    assert [json.loads(line)["schema_version"] for line in out.read_text(encoding="utf-8").splitlines()] == ["1.0"] * kept
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [r["schema_version"] for r in records] == ["1.0"] * kept
+    lost = Path(stderr.split(") on ")[1].split(" after ")[0])  # the file the dead worker was parsing
+    assert lost.parent == tmp_path / "many" and lost.name not in {Path(r["source"]["name"]).name for r in records}

@@ -386,7 +386,6 @@ def _parsed(names: list[str], work: Any, jobs: int) -> Iterator[Iterator[tuple[A
         yield map(work, names)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
 
     from .api import parse
 
@@ -395,29 +394,96 @@ def _parsed(names: list[str], work: Any, jobs: int) -> Iterator[Iterator[tuple[A
     # fork-safe (Python defaults to spawn there), and Windows has no fork; there each
     # worker builds its own.
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
-    # A process pool executor, not multiprocessing.Pool: a worker killed (say, out of
-    # memory) raises BrokenProcessPool instead of hanging the run forever.
-    pool = ProcessPoolExecutor(jobs, mp_context=context, initializer=_worker_init)
+    workers: dict[Any, tuple[Any, list[int]]] = {}  # connection -> (process, indexes in flight)
     try:
-        # Workers start on the first submission; they inherit 'ignore Ctrl-C' (the terminal
-        # sends it to the whole process group) so that only this process decides what happens.
+        # Workers inherit 'ignore Ctrl-C' (the terminal sends it to the whole process
+        # group) so that only this process decides what happens.
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            results = pool.map(work, names)
+            for _ in range(jobs):
+                here, there = context.Pipe()
+                process = context.Process(target=_worker_loop, args=(there, work), daemon=True)
+                process.start()
+                there.close()  # this process keeps only its end: the worker's death reads as EOF
+                workers[here] = (process, [])
         finally:
             signal.signal(signal.SIGINT, previous)
-        yield results
-    except BaseException:
-        # Ctrl-C or an error: do not wait for the files being parsed now.
-        stop = getattr(pool, "terminate_workers", None)  # Python 3.14
-        if stop is not None:
-            stop()
-        else:
-            for process in list((getattr(pool, "_processes", None) or {}).values()):
+        yield _pool_results(names, workers)
+    finally:
+        # Ctrl-C, a dead worker or an error: do not wait for the files being parsed now.
+        for conn, (process, _busy) in workers.items():
+            if process.is_alive():
                 process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
+            process.join()
+            conn.close()
+
+
+class _WorkerDied(Exception):
+    """A worker process ended without answering (killed, or out of memory)."""
+
+    def __init__(self, name: str | None) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def _worker_loop(conn: Any, work: Any) -> None:
+    _worker_init()
+    while True:
+        try:
+            task = conn.recv()
+        except (EOFError, OSError):  # the parent has gone
+            return
+        if task is None:
+            return
+        index, name = task
+        conn.send((index, work(name)))
+
+
+def _pool_results(names: list[str], workers: dict[Any, tuple[Any, list[int]]]) -> Iterator[tuple[Any, str | None]]:
+    """The results of the ``workers`` on every name, in order.
+
+    Each worker has a pipe of its own, rather than the shared queues of
+    concurrent.futures: a worker killed while sending a result (the out-of-memory
+    killer picks the busiest process) then only closes its own pipe, which reads as
+    end-of-file here, where a shared queue is left half-written and locked, and the
+    run hangs.
+    """
+    from multiprocessing.connection import wait
+
+    window = 32 * len(workers)  # results held back for order, at most: a slow file must not fill memory
+    done: dict[int, tuple[Any, str | None]] = {}
+    sent = wanted = 0
+
+    def feed(conn: Any) -> None:
+        nonlocal sent
+        busy = workers[conn][1]
+        while len(busy) < 2 and sent < len(names) and sent < wanted + window:
+            # two tasks each, so that no worker waits for this process between files
+            busy.append(sent)
+            try:
+                conn.send((sent, names[sent]))
+            except OSError:
+                raise _WorkerDied(names[busy[0]]) from None
+            sent += 1
+
+    while wanted < len(names):
+        for conn in workers:
+            feed(conn)
+        for conn in wait([conn for conn, (_process, busy) in workers.items() if busy]):
+            busy = workers[conn][1]
+            try:
+                index, result = conn.recv()
+            except (EOFError, OSError):
+                raise _WorkerDied(names[busy[0]]) from None
+            busy.remove(index)
+            done[index] = result
+        while wanted in done:
+            yield done.pop(wanted)
+            wanted += 1
+    for conn in workers:
+        conn.send(None)
+    for process, _busy in workers.values():
+        process.join()
 
 
 @contextmanager
@@ -461,7 +527,7 @@ class _CorpusRun:
         self.written = 0
         self.failures: list[str] = []
         self.interrupted = False
-        self.broken = False
+        self.broken: str | None = None  # the file a worker died on
 
     def write(self, out: Path, fmt: str, work: Any, jobs: int) -> None:
         """Parse every file and write the good ones, in order.
@@ -469,8 +535,6 @@ class _CorpusRun:
         Ctrl-C ends the run with ``interrupted`` set; a worker process that dies (killed,
         out of memory) ends it with ``broken`` set.
         """
-        from concurrent.futures.process import BrokenProcessPool
-
         from .export import open_writer
 
         guard = _Interrupts()
@@ -496,8 +560,8 @@ class _CorpusRun:
                 writer.close()
         except KeyboardInterrupt:
             self.interrupted = True
-        except BrokenProcessPool:
-            self.broken = True
+        except _WorkerDied as died:
+            self.broken = died.name
         finally:
             guard.shield()
             signal.signal(signal.SIGINT, previous)
@@ -553,7 +617,7 @@ def corpus_cmd(folder: str, output: str, jobs: int, max_size: int) -> None:
     total = len(run.names)
     files = _writer_files(out, fmt)
     if run.interrupted or run.broken:
-        why = "interrupted" if run.interrupted else "a worker process died (killed, or out of memory?)"
+        why = "interrupted" if run.interrupted else f"a worker process died (killed, or out of memory?) on {run.broken}"
         _fail(f"{folder}: {why} after {run.done} of {total} files; "
               f"kept the {run.written} complete records already written to {files}")
         click.get_current_context().exit(EXIT_INTERRUPTED if run.interrupted else EXIT_BAD_INPUT)
