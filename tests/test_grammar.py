@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 
@@ -131,3 +132,49 @@ def test_tree_groups_lines_under_headings() -> None:
 
 def test_empty_text_gives_empty_tree() -> None:
     assert parse_structure("   \n\n").children == []
+
+
+def _shape(node: object) -> object:
+    """A tree with every position Lark records, for comparing two parsers."""
+    if isinstance(node, lark.Tree):
+        return (node.data, sorted(vars(node.meta).items()), [_shape(c) for c in node.children])
+    assert isinstance(node, lark.Token)
+    return (node.type, str(node), node.start_pos, node.end_pos)
+
+
+@functools.lru_cache(maxsize=1)
+def plain_structure_parser() -> lark.Lark:
+    """The structure grammar with Lark's own callbacks."""
+    from treaty.parse import LineLexer
+
+    with open(data_path("structure.lark"), encoding="utf-8") as handle:
+        return lark.Lark(handle.read(), parser="lalr", lexer=LineLexer, propagate_positions=True)
+
+
+LEAN_CASES = [
+    "",
+    "Plain text only.\n",
+    "Article 1\n",
+    "Article 1\nArticle 2\n\n\n",
+    "TREATY\nDesiring peace,\nHave agreed as follows:\nArticle 1\n1. A.\n(a) b;\n- c\nPART II\nArticle 2\nx\n"
+    "ANNEX I\ny\nDone at Paris.\nFor France:\n",
+]
+
+
+@pytest.mark.parametrize("text", LEAN_CASES + ["example"])
+def test_lean_list_callbacks_give_the_trees_and_positions_of_lark(text: str) -> None:
+    # The structure parser replaces Lark's callbacks for its helper list rules with
+    # cheaper ones; trees and propagated positions must stay exactly Lark's own.
+    from treaty.normalise import normalise
+
+    from .conftest import EXAMPLES
+
+    plain = plain_structure_parser()
+    texts = [text] if text != "example" else [
+        normalise(p.read_text(encoding="utf-8")).text for p in sorted(EXAMPLES.glob("*.*")) if p.suffix in {".txt", ".md"}]
+    replaced = [c for c in structure_parser().parser.parser.parser.callbacks.values()
+                if type(c).__name__ in {"_GrowList", "_StartList"}]
+    assert len(replaced) >= 10  # else the test would compare Lark with itself
+    for one in texts:
+        if one.strip():
+            assert _shape(structure_parser().parse(one)) == _shape(plain.parse(one))

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import treaty
 from treaty import InputError, TreatyError
+from treaty.parse import structure_parser
 
 from .conftest import EXAMPLE_TEXTS
 
@@ -85,6 +86,18 @@ def mutated(draw: st.DrawFn) -> str:
 @given(mutated())
 def test_mutated_real_texts(text: str) -> None:
     check(text)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(mutated())
+def test_structure_trees_and_positions_are_larks_own(text: str) -> None:
+    # treaty.parse swaps in cheaper callbacks for Lark's list rules; on any text the
+    # tree and every propagated position must be what Lark itself would build.
+    from .test_grammar import _shape, plain_structure_parser
+
+    normal = treaty.normalise(text).text
+    if normal.strip():
+        assert _shape(structure_parser().parse(normal)) == _shape(plain_structure_parser().parse(normal))
 
 
 # --- pathological inputs (their timing is in bench/bench_robustness.py) --------------------

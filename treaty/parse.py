@@ -24,6 +24,8 @@ from .resources import data_path
 __all__ = ["structure_parser", "parse_structure", "LineLexer"]
 
 _LEADING_SPACE = re.compile(r"\s+")
+# Token() only forwards to this after checking for a deprecated keyword; one call saved per line.
+_new_token = getattr(Token, "_future_new", Token)
 
 
 class LineLexer(Lexer):
@@ -43,12 +45,13 @@ class LineLexer(Lexer):
         pos = m.end() if m else 0
         n = len(text)
         match = self.pattern.match
+        token = _new_token
         while pos < n:
             m = match(text, pos)
             if m is None:  # cannot happen: TEXT matches any non-blank line
                 raise ParseError("no line kind matches here (grammar bug)", None, None, None)
             end = m.end()
-            yield Token(m.lastgroup, text[pos:end], pos, None, None, None, None, end)
+            yield token(m.lastgroup, text[pos:end], pos, None, None, None, None, end)
             pos = end
 
 
@@ -73,6 +76,102 @@ def _cache_file(grammar: str) -> str | bool:
     return os.path.join(folder, f"structure-{digest}.lark-cache")
 
 
+class _GrowList:
+    """Callback for a left-recursive list rule Lark makes of ``x*`` (``__l: __l x``).
+
+    Lark's own callback, with positions propagated, builds a new tree and a new
+    position record for the list at every item, only for the enclosing rule to
+    inline it: about 40% of the parse on a typical treaty.  This one extends the
+    list already built and moves its end, which gives the same trees and the same
+    positions (a test compares them with Lark's on every example).
+    """
+
+    __slots__ = ("expand",)
+
+    def __init__(self, expand: bool) -> None:
+        self.expand = expand  # the item is an inlined rule (``_x``): splice its children
+
+    def __call__(self, children: list) -> Tree:
+        tree, item = children
+        if self.expand:
+            tree.children += item.children
+        else:
+            tree.children.append(item)
+        if type(item) is Tree:
+            last = item.meta
+            if last.empty:  # Lark skips empty items when it looks for the end
+                return tree
+        else:
+            last = item
+        meta = tree.meta
+        meta.end_line = meta.container_end_line = getattr(last, "container_end_line", last.end_line)
+        meta.end_column = meta.container_end_column = getattr(last, "container_end_column", last.end_column)
+        meta.end_pos = meta.container_end_pos = getattr(last, "container_end_pos", last.end_pos)
+        return tree
+
+
+class _StartList:
+    """Callback for the first item of such a list (``__l: x``): Lark's, minus its generic search."""
+
+    __slots__ = ("name", "expand", "generic")
+
+    def __init__(self, name: str, expand: bool, generic: object) -> None:
+        self.name, self.expand, self.generic = name, expand, generic
+
+    def __call__(self, children: list) -> Tree:
+        item = children[0]
+        if type(item) is Tree:
+            first = item.meta
+            if first.empty:
+                return self.generic(children)  # type: ignore[operator]
+            tree = Tree(self.name, item.children if self.expand else [item])
+            meta = tree.meta
+            meta.line = meta.container_line = getattr(first, "container_line", first.line)
+            meta.column = meta.container_column = getattr(first, "container_column", first.column)
+            meta.start_pos = meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
+            meta.end_line = meta.container_end_line = getattr(first, "container_end_line", first.end_line)
+            meta.end_column = meta.container_end_column = getattr(first, "container_end_column", first.end_column)
+            meta.end_pos = meta.container_end_pos = getattr(first, "container_end_pos", first.end_pos)
+        else:
+            tree = Tree(self.name, [item])
+            meta = tree.meta
+            meta.line = meta.container_line = item.line
+            meta.column = meta.container_column = item.column
+            meta.start_pos = meta.container_start_pos = item.start_pos
+            meta.end_line = meta.container_end_line = item.end_line
+            meta.end_column = meta.container_end_column = item.end_column
+            meta.end_pos = meta.container_end_pos = item.end_pos
+        meta.empty = False
+        return tree
+
+
+def _grow_lists_in_place(lark: Lark) -> Lark:
+    """Give ``lark``'s list rules the :class:`_GrowList` callback, where its internals are as expected."""
+    from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, PropagatePositions
+
+    callbacks = getattr(getattr(getattr(getattr(lark, "parser", None), "parser", None), "parser", None),
+                        "callbacks", None)
+    if not isinstance(callbacks, dict):
+        return lark  # another Lark version: its own callbacks are just slower
+    for rule, callback in list(callbacks.items()):
+        name, expansion = rule.origin.name, rule.expansion
+        if not (name.startswith("__") and type(callback) is PropagatePositions and callback.node_filter is None):
+            continue
+        builder = callback.node_builder
+        if type(builder) is ChildFilterLALR_NoPlaceholders:
+            include = builder.to_include
+        elif isinstance(builder, functools.partial) and builder.func is Tree and builder.args == (name,):
+            include = [(i, False) for i in range(len(expansion))]  # Lark leaves out the filter: nothing to splice
+        else:
+            continue
+        if len(expansion) == 2 and expansion[0] == rule.origin and len(include) == 2 and include[0] == (0, True) \
+                and include[1][0] == 1:
+            callbacks[rule] = _GrowList(include[1][1])
+        elif len(expansion) == 1 and expansion[0] != rule.origin and len(include) == 1 and include[0][0] == 0:
+            callbacks[rule] = _StartList(name, include[0][1], callback)
+    return lark
+
+
 @functools.lru_cache(maxsize=1)
 def structure_parser() -> Lark:
     """The structure parser, built once per process (and its tables cached on disk)."""
@@ -80,9 +179,10 @@ def structure_parser() -> Lark:
         grammar = handle.read()
     cache = False if os.environ.get("TREATY_NO_CACHE") else _cache_file(grammar)
     try:
-        return Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True, cache=cache)
+        lark = Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True, cache=cache)
     except Exception:  # noqa: BLE001 - a broken cache file must never stop a parse
-        return Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True)
+        lark = Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True)
+    return _grow_lists_in_place(lark)
 
 
 def parse_structure(text: str, name: str | None = None) -> Tree:
