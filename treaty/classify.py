@@ -30,6 +30,7 @@ from lark.lexer import Lexer
 from pydantic import TypeAdapter
 
 from .models import CLAUSE_TYPES, OBLIGATIONS, Agreement, Clause, Node, Profile, Span
+from .parse import lean_list_callbacks
 from .resources import data_path, load_data
 
 __all__ = ["classify", "compile_phrase", "party_code", "explain_rows"]
@@ -254,7 +255,7 @@ class _Vocab:
     party_mentions: str
     mention_codes: dict[str, str]
     party_name_re: re.Pattern[str] = re.compile(r"(?!)")
-    party_words: frozenset[str] = frozenset()
+    party_words: frozenset[str] = frozenset()  # a necessary word of each state name (see _key_words)
     name_codes: dict[str, str] = field(default_factory=dict)
     background: list[tuple[str, re.Pattern[str], Optional[re.Pattern[str]]]] = field(default_factory=list)
     index_keys: frozenset[str] = frozenset()
@@ -327,7 +328,7 @@ def vocabulary() -> _Vocab:
         mention_codes=mention_codes,
         party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
-        party_words=frozenset(w for n, _ in names for w in re.findall(r"[a-z]+", n.lower())),
+        party_words=_key_words(n for n, _ in names),
         background=[_pivoted(p) for p in data.get("background", [])],
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
         discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
@@ -337,6 +338,20 @@ def vocabulary() -> _Vocab:
 def _is_acronym(name: str) -> bool:
     bare = name.replace(".", "")
     return bare.isupper() and len(bare) <= 5
+
+
+def _key_words(names: Iterable[str]) -> frozenset[str]:
+    """One word of each name, the rarest among all names ("korea" of "Republic of Korea").
+
+    A text without any of them names no state, which spares the name search; words
+    such as "the" or "republic" would let nearly every text through.
+    """
+    split = [re.findall(r"[a-z]+", n.lower()) for n in names]
+    counts: dict[str, int] = {}
+    for words in split:
+        for w in set(words):
+            counts[w] = counts.get(w, 0) + 1
+    return frozenset(min(words, key=lambda w: (counts[w], -len(w), w)) for words in split if words)
 
 
 def _names_regex(names: Iterable[str]) -> str:
@@ -398,7 +413,7 @@ def provision_parser() -> Lark:
     """The provision-sentence parser, built once; ``parse(tokens)`` returns one list per provision."""
     with open(data_path("provision.lark"), encoding="utf-8") as handle:
         grammar = handle.read()
-    return Lark(grammar, parser="lalr", lexer=_ProvisionLexer, transformer=_Shape())
+    return lean_list_callbacks(Lark(grammar, parser="lalr", lexer=_ProvisionLexer, transformer=_Shape()))
 
 
 @dataclass

@@ -145,30 +145,60 @@ class _StartList:
         return tree
 
 
-def _grow_lists_in_place(lark: Lark) -> Lark:
-    """Give ``lark``'s list rules the :class:`_GrowList` callback, where its internals are as expected."""
+class _GrowPlain:
+    """:class:`_GrowList` for a parser without positions (a transformer builds the results)."""
+
+    __slots__ = ("expand",)
+
+    def __init__(self, expand: bool) -> None:
+        self.expand = expand
+
+    def __call__(self, children: list) -> Tree:
+        tree, item = children
+        if self.expand:
+            tree.children += item.children
+        else:
+            tree.children.append(item)
+        return tree
+
+
+def lean_list_callbacks(lark: Lark) -> Lark:
+    """Give ``lark``'s list rules the callbacks above, where its internals are as expected.
+
+    Another Lark version keeps its own callbacks, which are only slower.
+    """
     from lark.parse_tree_builder import ChildFilterLALR_NoPlaceholders, PropagatePositions
 
     callbacks = getattr(getattr(getattr(getattr(lark, "parser", None), "parser", None), "parser", None),
                         "callbacks", None)
     if not isinstance(callbacks, dict):
-        return lark  # another Lark version: its own callbacks are just slower
+        return lark
     for rule, callback in list(callbacks.items()):
         name, expansion = rule.origin.name, rule.expansion
-        if not (name.startswith("__") and type(callback) is PropagatePositions and callback.node_filter is None):
+        if not name.startswith("__"):
             continue
-        builder = callback.node_builder
-        if type(builder) is ChildFilterLALR_NoPlaceholders:
-            include = builder.to_include
-        elif isinstance(builder, functools.partial) and builder.func is Tree and builder.args == (name,):
-            include = [(i, False) for i in range(len(expansion))]  # Lark leaves out the filter: nothing to splice
-        else:
-            continue
-        if len(expansion) == 2 and expansion[0] == rule.origin and len(include) == 2 and include[0] == (0, True) \
-                and include[1][0] == 1:
-            callbacks[rule] = _GrowList(include[1][1])
-        elif len(expansion) == 1 and expansion[0] != rule.origin and len(include) == 1 and include[0][0] == 0:
-            callbacks[rule] = _StartList(name, include[0][1], callback)
+        grows = len(expansion) == 2 and expansion[0] == rule.origin
+        starts = len(expansion) == 1 and expansion[0] != rule.origin
+        if type(callback) is PropagatePositions and callback.node_filter is None:
+            builder = callback.node_builder
+            if type(builder) is ChildFilterLALR_NoPlaceholders:
+                include = builder.to_include
+            elif isinstance(builder, functools.partial) and builder.func is Tree and builder.args == (name,):
+                include = [(i, False) for i in range(len(expansion))]  # Lark leaves out the filter: nothing to splice
+            else:
+                continue
+            if grows and len(include) == 2 and include[0] == (0, True) and include[1][0] == 1:
+                callbacks[rule] = _GrowList(include[1][1])
+            elif starts and len(include) == 1 and include[0][0] == 0:
+                callbacks[rule] = _StartList(name, include[0][1], callback)
+        elif type(callback) is ChildFilterLALR_NoPlaceholders and grows:
+            # With a transformer, Lark builds a plain Tree(name, children) for these.
+            builder = callback.node_builder
+            include = callback.to_include
+            if (isinstance(builder, functools.partial) and builder.args == (name,)
+                    and getattr(builder.func, "__name__", "") == "default_callback"
+                    and len(include) == 2 and include[0] == (0, True) and include[1][0] == 1):
+                callbacks[rule] = _GrowPlain(include[1][1])
     return lark
 
 
@@ -182,7 +212,7 @@ def structure_parser() -> Lark:
         lark = Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True, cache=cache)
     except Exception:  # noqa: BLE001 - a broken cache file must never stop a parse
         lark = Lark(grammar, parser="lalr", lexer=LineLexer, propagate_positions=True)
-    return _grow_lists_in_place(lark)
+    return lean_list_callbacks(lark)
 
 
 def parse_structure(text: str, name: str | None = None) -> Tree:
