@@ -361,3 +361,13 @@ def test_sentences_that_are_not_atop_obligations(sentence: str) -> None:
     assert [o for _n, c in agreement.clauses() if c.type == "defence" for o in c.obligations] == []
     assert agreement.profile.model_dump(exclude={"by_party"}) == dict.fromkeys(
         ["defence", "offence", "neutrality", "non_aggression", "consultation"], False)
+
+
+def test_every_spelling_variant_holds_one_of_the_hints() -> None:
+    # _lower skips the variants' regex when a provision holds none of the hints.
+    from treaty.classify import _spelling, _spelling_hints
+
+    _pattern, variants = _spelling()
+    hints = _spelling_hints()
+    assert 0 < len(hints) < len(variants)
+    assert all(any(h in word for h in hints) for word in variants)

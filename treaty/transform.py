@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import functools
+import itertools
+import operator
 import re
 from bisect import bisect_right
 from typing import Any, Iterable, Optional
@@ -135,6 +137,16 @@ class _Line:
         self.indent = indent
 
 
+def _line_starts(text: str) -> list[int]:
+    """Offsets where each line of ``text`` starts (after LF, CRLF or CR)."""
+    if "\r" in text:
+        return [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", text)]
+    # Without CR, the lengths of the pieces between LFs give the starts, in C.
+    starts = list(itertools.accumulate(map(operator.add, map(len, text.split("\n")), itertools.repeat(1)), initial=0))
+    starts.pop()  # the end of the last line
+    return starts
+
+
 class _N:
     __slots__ = ("kind", "local", "number", "heading", "tstart", "tend", "start", "end",
                  "children", "provision", "style", "value", "parent", "id", "obligation_like")
@@ -192,7 +204,7 @@ class _Builder:
         self.t = norm.text
         self.map = norm.offsets
         self.orig = norm.original
-        self.line_starts = [0] + [m.end() for m in re.finditer(r"\r\n|\r|\n", self.orig)]
+        self.line_starts = _line_starts(self.orig)
         self.roots: list[_N] = []
         self.diagnostics: list[dict[str, Any]] = []
         self.title: Optional[_N] = None
@@ -869,29 +881,30 @@ class Locator:
         self.line_starts = line_starts
         self.text_starts = text_starts
 
-    def segments(self, node: Any) -> list[tuple[int, int, int]]:
-        """(offset in full text, start in normalised text, length) for each text piece of the subtree."""
-        out = []
+    def segments(self, node: Any) -> tuple[list[int], list[int], list[int]]:
+        """For each text piece of the subtree: offset in the full text, start in the normalised text, length."""
+        offsets: list[int] = []
+        starts: list[int] = []
+        lengths: list[int] = []
         offset = 0
+        text_starts = self.text_starts
         for n in node.walk():
             if n.text:
-                out.append((offset, self.text_starts.get(n.id, -1), len(n.text)))
+                offsets.append(offset)
+                starts.append(text_starts.get(n.id, -1))
+                lengths.append(len(n.text))
                 offset += len(n.text) + 1
-        return out
+        return offsets, starts, lengths
 
-    def span(self, segments: list[tuple[int, int, int]], start: int, end: int) -> Optional[dict[str, int]]:
+    def span(self, segments: tuple[list[int], list[int], list[int]], start: int, end: int) -> Optional[dict[str, int]]:
         """Span (dict) of full-text offsets [start, end), or None when the text has no known position."""
-        seg = None
-        for s in segments:
-            if s[0] <= start:
-                seg = s
-            else:
-                break
-        if seg is None or seg[1] < 0:
+        offsets, starts, lengths = segments
+        i = bisect_right(offsets, start) - 1  # the piece the offset falls in: a provision may have hundreds
+        if i < 0 or starts[i] < 0:
             return None
-        offset, norm_start, length = seg
-        a = norm_start + (start - offset)
-        b = norm_start + min(end - offset, length)
+        norm_start = starts[i]
+        a = norm_start + (start - offsets[i])
+        b = norm_start + min(end - offsets[i], lengths[i])
         o = self.norm.offsets.start(a)
         line = bisect_right(self.line_starts, o)
         return {"start": o, "end": max(o, self.norm.offsets.end(b)), "line": line,
