@@ -259,6 +259,7 @@ class _Vocab:
     background: list[tuple[str, re.Pattern[str], Optional[re.Pattern[str]]]] = field(default_factory=list)
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
+    stems: tuple[str, ...] = ()  # the first letters of every stem in a rule (index keys and phrase stems)
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -268,7 +269,7 @@ def vocabulary() -> _Vocab:
     """Load and compile the vocabularies once."""
     data = load_data("vocab/clauses.yaml")
     rules: list[_Rule] = []
-    index: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by exact first word
+    index: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by a word the phrase needs
     index_prefixes: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by the first letters of a stem
     for type_name, entries in data["types"].items():
         for entry in entries:
@@ -276,7 +277,20 @@ def vocabulary() -> _Vocab:
             rule = _Rule(len(rules), f"{type_name}.{entry['id']}", type_name, int(entry["weight"]), entry["facet"],
                          entry["topic"], phrases)
             rules.append(rule)
-            for phrase in phrases:
+    # A phrase is filed under the word it needs that the fewest phrases share
+    # ("aggression" rather than "act" or "of"): a provision then brings up only
+    # the rules it may fire, not every rule whose phrase starts with "the".
+    shared: dict[str, int] = {}
+    for rule in rules:
+        for phrase in rule.phrases:
+            for word in phrase.words:
+                shared[word] = shared.get(word, 0) + 1
+    for rule in rules:
+        for phrase in rule.phrases:
+            if phrase.words:
+                key = min(phrase.words, key=lambda w: (shared[w], -len(w), w))
+                index.setdefault(key, []).append((rule, phrase))
+            else:
                 table = index_prefixes if phrase.key_is_prefix else index
                 table.setdefault(phrase.key, []).append((rule, phrase))
     prov = load_data("vocab/provision.yaml")
@@ -324,6 +338,7 @@ def vocabulary() -> _Vocab:
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
+        stems=tuple(sorted(set(index_prefixes) | {p for r in rules for ph in r.phrases for p in ph.prefixes})),
         ratio=float(data["secondary_ratio"]), token_re=token_re, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
@@ -676,13 +691,18 @@ class _Hit:
     end: int
 
 
-_FIRST5 = operator.itemgetter(slice(0, _PREFIX))
+# ASCII characters other than a-z, to spaces: str.translate has a fast path for ASCII.
+_NOT_LETTER = str.maketrans({chr(i): " " for i in range(128) if not "a" <= chr(i) <= "z"})
 
 
 def _words(low: str) -> tuple[set[str], set[str]]:
-    """The words of a text and their first letters (both found at C speed)."""
-    words = set(_WORD_RE.findall(low))
-    return words, set(map(_FIRST5, words))
+    """The words of a text, and the rules' stems (first letters) it may hold.
+
+    The stems are found as substrings, so a stem inside a word counts too: they
+    only choose which rules to try, and a rule's own regex decides.
+    """
+    words = set(low.translate(_NOT_LETTER).split()) if low.isascii() else set(_WORD_RE.findall(low))
+    return words, {p for p in vocabulary().stems if p in low}
 
 
 def _hits(low: str, found: tuple[set[str], set[str]] | None = None) -> list[_Hit]:
@@ -704,7 +724,9 @@ def _hits(low: str, found: tuple[set[str], set[str]] | None = None) -> list[_Hit
         if m is None:
             continue
         hit = best.get(rule.order)
-        if hit is None or m.start() < hit.start:
+        # The first place a rule fires, and there its longest phrase: the same
+        # whatever order the phrases were tried in.
+        if hit is None or m.start() < hit.start or (m.start() == hit.start and m.end() > hit.end):
             best[rule.order] = _Hit(rule, m.start(), m.end())
     hits = list(best.values())
     hits.sort(key=lambda h: (h.start, h.rule.order))  # deterministic whatever the set order
