@@ -227,7 +227,7 @@ def _trie_regex(strings: Iterable[str]) -> str:
 
 # --------------------------------------------------------------------------- vocabulary
 
-@dataclass
+@dataclass(slots=True)
 class _Rule:
     order: int
     id: str
@@ -435,14 +435,14 @@ def provision_parser() -> Lark:
     return lean_list_callbacks(Lark(grammar, parser="lalr", lexer=_ProvisionLexer, transformer=_Shape()))
 
 
-@dataclass
+@dataclass(slots=True)
 class _Sentence:
     start: int
     end: int
     tokens: list[tuple[str, str, int, int]]  # kind, value, start, end (in the provision text)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Duty:
     modality: str
     bound: list[str]
@@ -469,6 +469,7 @@ class _Reading:
 
 _START = operator.attrgetter("start_pos")
 _THIRD = operator.itemgetter(2)
+_NEXT_WORD = re.compile(r"\s*([a-z]+)")
 _LEAD_WORD = re.compile(r"[a-z][a-z'\-]*")
 _PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
 _ENDS = re.compile(r";|\.(?=\s|$)")
@@ -629,7 +630,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
                         skipped_commas.add(nxt_comma[2])
                     continue
                 nxt = toks[k + 1] if k + 1 < len(toks) else None
-                following = re.match(r"\s*([a-z]+)", low[b:])
+                following = _NEXT_WORD.match(low, b)
                 word = following.group(1) if following else ""
                 if cond_kind == "inner" or (cond_kind == "leading" and (
                         nxt is None or nxt[0] in ("ACTOR", "MODAL", "TIME") or _clause_starts(low, b))) or (
@@ -684,7 +685,7 @@ def _named_actor(text: str, start: int, modal_at: int) -> list[str]:
 
 # ---------------------------------------------------------------------- typing
 
-@dataclass
+@dataclass(slots=True)
 class _Hit:
     rule: _Rule
     start: int
