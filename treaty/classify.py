@@ -260,6 +260,7 @@ class _Vocab:
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
     stems: tuple[str, ...] = ()  # the first letters of every stem in a rule (index keys and phrase stems)
+    rule_words: frozenset[str] = frozenset()  # every word a rule phrase, index or background names
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -335,6 +336,7 @@ def vocabulary() -> _Vocab:
     allm = sorted(names + mentions, key=lambda x: -len(x[0]))
     mention_re = r"(?<![\w.])(" + _names_regex(n for n, _ in allm) + r")(?:'s)?(?![\w])"  # compiled on use
     mention_codes = {_name_key(n): code for n, code in allm}
+    background = [_pivoted(p) for p in data.get("background", [])]
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
@@ -348,7 +350,9 @@ def vocabulary() -> _Vocab:
         party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
         party_words=_key_words(n for n, _ in names),
-        background=[_pivoted(p) for p in data.get("background", [])],
+        background=background,
+        rule_words=frozenset(index) | {w for r in rules for ph in r.phrases for w in ph.words}
+        | {word for word, _suffix, _prefix in background},
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
         discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
     )
@@ -617,7 +621,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
                     cond_at = None
                 seen_modal = True
                 nxt = toks[k + 1][2] if k + 1 < len(toks) else sent.end
-                bound = [actor[0]] if actor else _named_actor(text, sent.start, a)
+                bound = [actor[0]] if actor else _named_actor(text, low, sent.start, a)
                 duties.append(_Duty(value, bound, a, b, si, text[a:nxt].strip(" ,;.")))
             elif kind == "COMMA":
                 if cond_at is None or a in skipped_commas:
@@ -665,13 +669,15 @@ def _clause_starts(low: str, pos: int) -> bool:
     return bool(_MAIN_CLAUSE.match(low, pos))
 
 
-def _named_actor(text: str, start: int, modal_at: int) -> list[str]:
+def _named_actor(text: str, low: str, start: int, modal_at: int) -> list[str]:
     """A state named just before a modal ("The United States shall ...")."""
-    window = text[max(start, modal_at - 80):modal_at]
-    if window == window.lower():  # no capital letter, so no name
+    begin = max(start, modal_at - 80)
+    window = text[begin:modal_at]
+    lowered = low[begin:modal_at]  # the classifier's lower case (same length as the text)
+    if window == lowered:  # no capital letter, so no name
         return []
     vocab = vocabulary()
-    if vocab.party_words.isdisjoint(_WORD_RE.findall(window.lower())):
+    if vocab.party_words.isdisjoint(_WORD_RE.findall(lowered)):
         return []
     found = [m for m in vocab.party_name_re.finditer(window)]
     if not found:
@@ -702,8 +708,12 @@ def _words(low: str) -> tuple[set[str], set[str]]:
     The stems are found as substrings, so a stem inside a word counts too: they
     only choose which rules to try, and a rule's own regex decides.
     """
-    words = set(low.translate(_NOT_LETTER).split()) if low.isascii() else set(_WORD_RE.findall(low))
-    return words, {p for p in vocabulary().stems if p in low}
+    vocab = vocabulary()
+    # Only words some rule names can matter: intersecting with them spares
+    # building a set of every word of the text.
+    words = vocab.rule_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
+                                          else _WORD_RE.findall(low))
+    return words, {p for p in vocab.stems if p in low}
 
 
 def _hits(low: str, found: tuple[set[str], set[str]] | None = None) -> list[_Hit]:
@@ -773,22 +783,33 @@ def _pivoted(phrase: str) -> tuple[str, re.Pattern[str], Optional[re.Pattern[str
 
 def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list[str]:
     """Clause types from rule hits; hits inside conditions or background spans count half outside defence."""
+    if not hits:
+        return []
     vocab = vocabulary()
     scores: dict[str, float] = {}
-    discounted = any(h.rule.id in vocab.discount_when for h in hits)
+    discount_when = vocab.discount_when
+    discounted = False
     for hit in hits:
-        weight = hit.rule.weight
-        if hit.rule.type != "defence" and any(a <= hit.start < b for a, b, _s in secondary):
-            weight = weight // 2
-        if discounted and hit.rule.id in vocab.discount_rules:
+        if hit.rule.id in discount_when:
+            discounted = True
+            break
+    for hit in hits:
+        rule = hit.rule
+        weight = rule.weight
+        if secondary and rule.type != "defence":
+            start = hit.start
+            for a, b, _s in secondary:
+                if a <= start < b:
+                    weight = weight // 2
+                    break
+        if discounted and rule.id in vocab.discount_rules:
             weight = 0
-        scores[hit.rule.type] = scores.get(hit.rule.type, 0) + weight
-    if not scores:
-        return []
+        scores[rule.type] = scores.get(rule.type, 0) + weight
     best = max(scores.values())
     if best < vocab.threshold:
         return []
-    chosen = [t for t in CLAUSE_TYPES if scores.get(t, 0) >= max(vocab.threshold, vocab.ratio * best)]
+    floor = max(vocab.threshold, vocab.ratio * best)
+    chosen = [t for t in CLAUSE_TYPES if scores.get(t, 0) >= floor]
     chosen.sort(key=lambda t: (-scores[t], CLAUSE_TYPES.index(t)))
     return chosen
 
