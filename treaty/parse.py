@@ -162,6 +162,31 @@ class _GrowPlain:
         return tree
 
 
+class _StartPlain:
+    """:class:`_StartList` for a parser without positions."""
+
+    __slots__ = ("name", "expand")
+
+    def __init__(self, name: str, expand: bool) -> None:
+        self.name, self.expand = name, expand
+
+    def __call__(self, children: list) -> Tree:
+        item = children[0]
+        return Tree(self.name, item.children if self.expand else [item])
+
+
+def _pass_on(children: list) -> Tree:
+    # An inlined rule made of one list (``_pieces: __pieces_plus``): the enclosing
+    # rule splices the list's children, so the list itself can stand for it.
+    return children[0]
+
+
+def _is_default(builder: object, name: str) -> bool:
+    """Whether ``builder`` is Lark's Tree(name, children) for a rule a transformer leaves alone."""
+    return (isinstance(builder, functools.partial) and builder.args == (name,)
+            and getattr(builder.func, "__name__", "") == "default_callback")
+
+
 def lean_list_callbacks(lark: Lark) -> Lark:
     """Give ``lark``'s list rules the callbacks above, where its internals are as expected.
 
@@ -193,12 +218,23 @@ def lean_list_callbacks(lark: Lark) -> Lark:
                 callbacks[rule] = _StartList(name, include[0][1], callback)
         elif type(callback) is ChildFilterLALR_NoPlaceholders and grows:
             # With a transformer, Lark builds a plain Tree(name, children) for these.
-            builder = callback.node_builder
             include = callback.to_include
-            if (isinstance(builder, functools.partial) and builder.args == (name,)
-                    and getattr(builder.func, "__name__", "") == "default_callback"
+            if (_is_default(callback.node_builder, name)
                     and len(include) == 2 and include[0] == (0, True) and include[1][0] == 1):
                 callbacks[rule] = _GrowPlain(include[1][1])
+        elif starts and _is_default(callback, name):
+            callbacks[rule] = _StartPlain(name, False)
+        elif (starts and type(callback) is ChildFilterLALR_NoPlaceholders and callback.to_include == [(0, True)]
+                and _is_default(callback.node_builder, name)):
+            callbacks[rule] = _StartPlain(name, True)
+    # Inlined rules that only wrap a list rule (the loop above handles "__" rules).
+    for rule, callback in list(callbacks.items()):
+        name, expansion = rule.origin.name, rule.expansion
+        if (name.startswith("_") and not name.startswith("__") and len(expansion) == 1
+                and expansion[0].name.startswith("__") and not expansion[0].is_term
+                and type(callback) is ChildFilterLALR_NoPlaceholders and callback.to_include == [(0, True)]
+                and _is_default(callback.node_builder, name)):
+            callbacks[rule] = _pass_on
     return lark
 
 
