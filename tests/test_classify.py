@@ -297,6 +297,19 @@ def test_evidence_points_into_the_original_text() -> None:
         assert evidence.span.line == original.count("\n", 0, evidence.span.start) + 1
 
 
+@pytest.mark.parametrize("sentence,rule,evidence", [
+    # a stem after the first word ("peaceful use* of ...") fires, however short the stem
+    ("The Parties shall cooperate in the peaceful uses of nuclear energy.", "trade.energy",
+     "peaceful uses of nuclear energy"),
+    # where two phrases of a rule start at the same word, the longer is the evidence
+    ("The Parties shall develop economic cooperation.", "trade.economy", "economic cooperation"),
+])
+def test_rule_evidence_is_the_earliest_then_longest_phrase(sentence: str, rule: str, evidence: str) -> None:
+    agreement = treaty.parse(f"Article 1\n\n{sentence}\n")
+    found = {e.rule: e.text for _node, c in agreement.clauses() for e in c.evidence}
+    assert found.get(rule) == evidence, found
+
+
 # --- properties ---------------------------------------------------------------------------
 
 WORDS = st.sampled_from(["shall", "not", "if", "armed attack", "the Parties", "each Party", "assist", "trade",
