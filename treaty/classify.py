@@ -1103,16 +1103,18 @@ def classify(agreement: Agreement) -> Agreement:
     provisions = agreement.provisions()
     locator = agreement._locator
     if provisions:
-        texts = [p.full_text() for p in provisions]
+        if locator is not None:
+            pieces = [locator.text_and_segments(p) for p in provisions]
+            texts = [text for text, _segments in pieces]
+            locates = [functools.partial(locator.span, segments) for _text, segments in pieces]
+        else:
+            texts = [p.full_text() for p in provisions]
+            locates = [None] * len(provisions)
         lows = [_lower(text) for text in texts]
         tokens, commas = _tokens(lows)
         parsed = provision_parser().parse(tokens)
-        for node, text, low, prov, where in zip(provisions, texts, lows, parsed, commas):
+        for node, text, low, prov, where, locate in zip(provisions, texts, lows, parsed, commas, locates):
             reading = _read(text, low, prov, where)
-            locate = None
-            if locator is not None:
-                segments = locator.segments(node)
-                locate = functools.partial(locator.span, segments)
             node.clauses = _clauses(node, reading, locate)
     agreement.party_codes = _party_codes(agreement)
     agreement.profile = profile(agreement)

@@ -232,7 +232,7 @@ class _Builder:
         out: list[_Line] = []
         t = self.t
         for tok in tokens:
-            value = str(tok)
+            value = tok  # a Token is a str: no copy needed
             content = value.rstrip()
             start = tok.start_pos
             end = start + len(content)
@@ -751,9 +751,12 @@ class _Builder:
         return f"t{count('t')}"
 
     def to_dict(self, node: _N) -> dict[str, Any]:
+        text = ""
         if node.tstart is not None and node.tend is not None:
             raw = self.t[node.tstart:node.tend]
-            self.text_starts[node.id] = node.tstart + (len(raw) - len(raw.lstrip()))
+            stripped = raw.lstrip()
+            self.text_starts[node.id] = node.tstart + (len(raw) - len(stripped))
+            text = stripped.rstrip()
         children = [self.to_dict(c) for c in node.children]
         end = node.end
         for c in node.children:
@@ -765,7 +768,7 @@ class _Builder:
             "id": node.id,
             "number": node.number,
             "heading": node.heading,
-            "text": self.text_of(node),
+            "text": text,
             "span": self.span(node.start, end),
             "provision": node.provision,
             "children": children,
@@ -883,18 +886,25 @@ class Locator:
 
     def segments(self, node: Any) -> tuple[list[int], list[int], list[int]]:
         """For each text piece of the subtree: offset in the full text, start in the normalised text, length."""
+        return self.text_and_segments(node)[1]
+
+    def text_and_segments(self, node: Any) -> tuple[str, tuple[list[int], list[int], list[int]]]:
+        """The node's :meth:`~treaty.models.Node.full_text` and its :meth:`segments`, from one walk."""
+        pieces: list[str] = []
         offsets: list[int] = []
         starts: list[int] = []
         lengths: list[int] = []
         offset = 0
         text_starts = self.text_starts
         for n in node.walk():
-            if n.text:
+            text = n.text
+            if text:
+                pieces.append(text)
                 offsets.append(offset)
                 starts.append(text_starts.get(n.id, -1))
-                lengths.append(len(n.text))
-                offset += len(n.text) + 1
-        return offsets, starts, lengths
+                lengths.append(len(text))
+                offset += len(text) + 1
+        return "\n".join(pieces), (offsets, starts, lengths)
 
     def span(self, segments: tuple[list[int], list[int], list[int]], start: int, end: int) -> Optional[dict[str, int]]:
         """Span (dict) of full-text offsets [start, end), or None when the text has no known position."""
