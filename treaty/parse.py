@@ -76,14 +76,11 @@ def _cache_file(grammar: str) -> str | bool:
     return os.path.join(folder, f"structure-{digest}.lark-cache")
 
 
-class _GrowList:
-    """Callback for a left-recursive list rule Lark makes of ``x*`` (``__l: __l x``).
+class _GrowPlain:
+    """Callback for a left-recursive list rule Lark makes of ``x*`` (``__l: __l x``), without positions.
 
-    Lark's own callback, with positions propagated, builds a new tree and a new
-    position record for the list at every item, only for the enclosing rule to
-    inline it: about 40% of the parse on a typical treaty.  This one extends the
-    list already built and moves its end, which gives the same trees and the same
-    positions (a test compares them with Lark's on every example).
+    Lark's own callback builds a new tree for the list at every item, only for
+    the enclosing rule to inline it; this one extends the list already built.
     """
 
     __slots__ = ("expand",)
@@ -97,6 +94,22 @@ class _GrowList:
             tree.children += item.children
         else:
             tree.children.append(item)
+        return tree
+
+
+class _GrowList(_GrowPlain):
+    """:class:`_GrowPlain` for a parser with positions propagated: the list's end moves with it.
+
+    With positions, Lark's callback also builds a new position record at every
+    item: about 40% of the parse on a typical treaty.  The trees and positions
+    are the same as Lark's (a test compares them on every example).
+    """
+
+    __slots__ = ()
+
+    def __call__(self, children: list) -> Tree:
+        tree = _GrowPlain.__call__(self, children)
+        item = children[1]
         if type(item) is Tree:
             last = item.meta
             if last.empty:  # Lark skips empty items when it looks for the end
@@ -125,40 +138,17 @@ class _StartList:
             if first.empty:
                 return self.generic(children)  # type: ignore[operator]
             tree = Tree(self.name, item.children if self.expand else [item])
-            meta = tree.meta
-            meta.line = meta.container_line = getattr(first, "container_line", first.line)
-            meta.column = meta.container_column = getattr(first, "container_column", first.column)
-            meta.start_pos = meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
-            meta.end_line = meta.container_end_line = getattr(first, "container_end_line", first.end_line)
-            meta.end_column = meta.container_end_column = getattr(first, "container_end_column", first.end_column)
-            meta.end_pos = meta.container_end_pos = getattr(first, "container_end_pos", first.end_pos)
         else:
+            first = item  # a token: it has the plain attributes, not the container ones
             tree = Tree(self.name, [item])
-            meta = tree.meta
-            meta.line = meta.container_line = item.line
-            meta.column = meta.container_column = item.column
-            meta.start_pos = meta.container_start_pos = item.start_pos
-            meta.end_line = meta.container_end_line = item.end_line
-            meta.end_column = meta.container_end_column = item.end_column
-            meta.end_pos = meta.container_end_pos = item.end_pos
+        meta = tree.meta
+        meta.line = meta.container_line = getattr(first, "container_line", first.line)
+        meta.column = meta.container_column = getattr(first, "container_column", first.column)
+        meta.start_pos = meta.container_start_pos = getattr(first, "container_start_pos", first.start_pos)
+        meta.end_line = meta.container_end_line = getattr(first, "container_end_line", first.end_line)
+        meta.end_column = meta.container_end_column = getattr(first, "container_end_column", first.end_column)
+        meta.end_pos = meta.container_end_pos = getattr(first, "container_end_pos", first.end_pos)
         meta.empty = False
-        return tree
-
-
-class _GrowPlain:
-    """:class:`_GrowList` for a parser without positions (a transformer builds the results)."""
-
-    __slots__ = ("expand",)
-
-    def __init__(self, expand: bool) -> None:
-        self.expand = expand
-
-    def __call__(self, children: list) -> Tree:
-        tree, item = children
-        if self.expand:
-            tree.children += item.children
-        else:
-            tree.children.append(item)
         return tree
 
 
