@@ -158,6 +158,25 @@ def test_offset_map_matches_character_model(data: st.DataObject) -> None:
             assert start <= k and end == k + 1
 
 
+@given(st.data())
+def test_first_fold_into_a_fresh_map_equals_the_general_fold(data: st.DataObject) -> None:
+    # A fresh (identity) map takes a step's edits by a shortcut; it must build the
+    # segments the general fold builds.
+    n = data.draw(st.integers(0, 40))
+    points = sorted(data.draw(st.lists(st.integers(0, n), min_size=2, max_size=10)))
+    edits = [(points[i], points[i + 1], data.draw(st.integers(0, 3))) for i in range(0, len(points) - 1, 2)]
+    edits = [e for k, e in enumerate(edits) if not (e[0] == e[1] and e[2] == 0)
+             and (k == 0 or e[0] > edits[k - 1][1] or (e[0] == edits[k - 1][1] and e[0] < e[1]))]
+    if not edits:
+        return
+    length = n + sum(r - (b - a) for a, b, r in edits)
+    fresh, general = OffsetMap(n), OffsetMap(n)
+    general._identity = False  # take the general path on the same one-segment map
+    fresh.apply(edits, length)
+    general.apply(edits, length)
+    assert (fresh._t, fresh._o, fresh._oe, fresh._copy) == (general._t, general._o, general._oe, general._copy)
+
+
 def test_unicode_categories_of_invisible_table() -> None:
     # Every character the 'invisible' step removes is a format or other invisible character.
     from treaty.resources import load_data

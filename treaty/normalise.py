@@ -74,6 +74,9 @@ class OffsetMap:
 
     def apply(self, edits: list[Edit], new_length: int) -> None:
         """Fold one step's edits (in current normalised coordinates) into the map."""
+        if self._identity and self.length:  # (an empty original keeps the general path's end marker)
+            self._apply_to_identity(edits, new_length)
+            return
         t, o, oe, cp = self._t, self._o, self._oe, self._copy
         nt: list[int] = []
         no: list[int] = []
@@ -124,6 +127,27 @@ class OffsetMap:
             else:
                 mt.append(nt[i]); mo.append(no[i]); moe.append(noe[i]); mcp.append(ncp[i])
         self._t, self._o, self._oe, self._copy = mt, mo, moe, mcp
+        self.length = new_length
+        self._identity = False
+
+    def _apply_to_identity(self, edits: list[Edit], new_length: int) -> None:
+        # The first step that changes lengths (most texts have only one): the
+        # segments are the stretches between edits, with no old map to clip.
+        nt: list[int] = []
+        no: list[int] = []
+        noe: list[int] = []
+        ncp: list[bool] = []
+        pos = 0
+        shift = 0
+        for a, b, r in edits:
+            if a > pos:
+                nt.append(pos + shift); no.append(pos); noe.append(a); ncp.append(True)
+            nt.append(a + shift); no.append(a); noe.append(b); ncp.append(False)
+            shift += r - (b - a)
+            pos = b
+        if pos < self.length or not nt:
+            nt.append(pos + shift); no.append(pos); noe.append(self.length); ncp.append(True)
+        self._t, self._o, self._oe, self._copy = nt, no, noe, ncp
         self.length = new_length
         self._identity = False
 
