@@ -38,7 +38,6 @@ __all__ = ["classify", "compile_phrase", "party_code", "explain_rows"]
 
 _GAP = r"(?:\s+\S+){0,12}?"
 _PREFIX = 5  # rules are indexed by the first letters of their first word
-_PREFIX_RE = re.compile(r"(?<![a-z])[a-z]{1,%d}" % _PREFIX)
 
 
 def _split_top(text: str, sep: str) -> list[str]:

@@ -884,12 +884,9 @@ class Locator:
         self.line_starts = line_starts
         self.text_starts = text_starts
 
-    def segments(self, node: Any) -> tuple[list[int], list[int], list[int]]:
-        """For each text piece of the subtree: offset in the full text, start in the normalised text, length."""
-        return self.text_and_segments(node)[1]
-
     def text_and_segments(self, node: Any) -> tuple[str, tuple[list[int], list[int], list[int]]]:
-        """The node's :meth:`~treaty.models.Node.full_text` and its :meth:`segments`, from one walk."""
+        """The node's :meth:`~treaty.models.Node.full_text`, and for each text piece of the subtree its
+        offset in that text, its start in the normalised text and its length (one walk)."""
         pieces: list[str] = []
         offsets: list[int] = []
         starts: list[int] = []
