@@ -23,7 +23,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
-from lark import Lark, Token, Transformer
+from lark import Lark, Transformer
 from lark.lexer import Lexer
 
 from pydantic import TypeAdapter
@@ -130,7 +130,7 @@ class _Phrase:
     words: frozenset[str]
     prefixes: frozenset[str]
 
-    @property
+    @functools.cached_property
     def pattern(self) -> re.Pattern[str]:
         # Compiled on first use: a short text needs only a few of the ~800 phrases,
         # and compiling them all would slow down every start of the command line.
@@ -320,8 +320,10 @@ def vocabulary() -> _Vocab:
     # token: a pattern that opens with a character set lets the regex engine skip
     # through letters in C, where a look-behind would be tried at every position
     # (three times slower on a typical provision).
-    token_re = re.compile(rf"[^a-z0-9_](?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))"
-                          r"(?![\w])")
+    # The ends of sentences (";", and "." before a space) come out of the same
+    # scan: that character is the one taken before a token.
+    token_re = re.compile(rf"[^a-z0-9_](?:(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))"
+                          r"(?![\w])|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
     structure = load_data("structure.yaml")
     parties = load_data("vocab/parties.yaml")
     names: list[tuple[str, str]] = []
@@ -407,7 +409,7 @@ class _ProvisionLexer(Lexer):
     def __init__(self, lexer_conf: Any) -> None:
         pass
 
-    def lex(self, lexer_state: Any, parser_state: Any = None) -> Iterable[Token]:
+    def lex(self, lexer_state: Any, parser_state: Any = None) -> Iterable[Any]:
         data = lexer_state.text if hasattr(lexer_state, "text") else lexer_state
         if not isinstance(data, list):
             data = data.text  # Lark >= 1.2 wraps the input
@@ -417,10 +419,10 @@ class _ProvisionLexer(Lexer):
 class _Shape(Transformer):
     """Builds plain tuples while parsing (no tree objects: this runs for every provision)."""
 
-    def sentence(self, children: list[Token]) -> tuple[str, list[Token]]:
+    def sentence(self, children: list["_Tok"]) -> tuple[str, list["_Tok"]]:
         return ("sentence", children)
 
-    def last(self, children: list[Token]) -> tuple[str, list[Token]]:
+    def last(self, children: list["_Tok"]) -> tuple[str, list["_Tok"]]:
         return ("last", children)
 
     def provision(self, children: list[Any]) -> list[Any]:
@@ -470,21 +472,28 @@ class _Reading:
         return [s.start for s in self.sentences]
 
 
-_START = operator.attrgetter("start_pos")
 _THIRD = operator.itemgetter(2)
 _NEXT_WORD = re.compile(r"\s*([a-z]+)")
 _LEAD_WORD = re.compile(r"[a-z][a-z'\-]*")
-_PUNCT = re.compile(r"[,;]|\.(?=\s|$)")
+_COMMA = re.compile(",")
 _ENDS = re.compile(r";|\.(?=\s|$)")
 
 
-def _token(kind: str, value: str, start: int, end: int) -> Token:
-    # Token(...) runs Lark's argument handling for every call; these tokens are
-    # plain, and there are hundreds of thousands of them in a corpus.
-    tok = str.__new__(Token, value)
-    tok.type, tok.value, tok.start_pos, tok.end_pos = kind, value, start, end
-    tok.line = tok.column = tok.end_line = tok.end_column = None
-    return tok
+class _Tok(tuple):
+    """A provision token: a plain ``(kind, value, start, end)`` tuple that Lark's parser can read.
+
+    Lark's LALR loop only asks a token for its ``type`` (and, at the end, for the
+    position attributes it copies onto its end marker).  A tuple is built in C,
+    and :func:`_read` uses it as it comes, where a Lark ``Token`` would take
+    several attribute writes to build and a conversion to read.
+    """
+
+    __slots__ = ()
+    type = property(operator.itemgetter(0))
+    value = property(operator.itemgetter(1))
+    start_pos = property(operator.itemgetter(2))
+    end_pos = property(operator.itemgetter(3))
+    line = column = end_line = end_column = None
 
 
 def _opens_clause(low: str, pos: int) -> bool:
@@ -492,19 +501,28 @@ def _opens_clause(low: str, pos: int) -> bool:
     return not before or before[-1] in ".;:,\n"
 
 
-def _tokens(lows: list[str]) -> tuple[list[Token], list[list[int]]]:
+def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
     """Lark tokens for all provisions (commas left out), and each provision's comma positions."""
     vocab = vocabulary()
     literal = vocab.token_literal
-    out: list[Token] = []
+    out: list[_Tok] = []
+    append = out.append
     commas: list[list[int]] = []
     for index, low in enumerate(lows):
-        out.append(_token("PROV", str(index), 0, 0))
-        words: list[Token] = []
+        append(_Tok(("PROV", str(index), 0, 0)))
         has_condition = False
-        for m in vocab.token_re.finditer(" " + low):
+        spaced = " " + low  # offsets in it are one past those in low
+        for m in vocab.token_re.finditer(spaced):
+            group = m.lastgroup
+            if group == "end":
+                at = m.start()
+                append(_Tok(("END", spaced[at], at - 1, at)))
+                continue
+            at = m.start()
+            if spaced[at] == ";":  # ";" right before a word: it ends a sentence too
+                append(_Tok(("END", ";", at - 1, at)))
             end = m.end() - 1
-            if m.lastgroup == "lit":
+            if group == "lit":
                 g = m.group("lit")
                 start = end - len(g)
                 kind, value = literal.get(g) or literal[" ".join(g.split())]
@@ -512,28 +530,17 @@ def _tokens(lows: list[str]) -> tuple[list[Token], list[list[int]]]:
                     if value == "should" and not _opens_clause(low, start):
                         continue  # "should" inside a clause is advice, not a condition
                     has_condition = True
+                append(_Tok((kind, value, start, end)))
             else:
-                kind, value = "REF", ""
                 start = m.start("ref") - 1
-            words.append(_token(kind, value, start, end))
+                append(_Tok(("REF", "", start, end)))
+                if "." in m.group("ref"):  # "u.n. charter": a full stop inside still ends a sentence
+                    for e in _ENDS.finditer(low, start):
+                        if e.start() >= end:
+                            break
+                        append(_Tok(("END", e.group(), e.start(), e.end())))
         # Commas matter only for where a condition ends: skip them when there is none.
-        here: list[int] = []
-        ends: list[Token] = []
-        if has_condition:
-            for m in _PUNCT.finditer(low):
-                if m.group() == ",":
-                    here.append(m.start())
-                else:
-                    ends.append(_token("END", m.group(), m.start(), m.end()))
-        else:
-            ends = [_token("END", m.group(), m.start(), m.end()) for m in _ENDS.finditer(low)]
-        if ends and words:
-            merged = words + ends
-            merged.sort(key=_START)  # two sorted runs: timsort merges them in one pass
-            out.extend(merged)
-        else:
-            out.extend(words or ends)
-        commas.append(here)
+        commas.append([m.start() for m in _COMMA.finditer(low)] if has_condition else [])
     return out, commas
 
 
@@ -543,10 +550,9 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
     sentences: list[_Sentence] = []
     pos = 0
     for child in parsed:
-        if isinstance(child, Token):
+        if type(child) is _Tok:  # the provision's PROV marker
             continue
-        shape, tokens = child
-        toks = [(t.type, t.value, t.start_pos, t.end_pos) for t in tokens]
+        shape, toks = child
         end = toks[-1][3] if toks else pos
         if shape == "last":
             end = len(text)
@@ -864,6 +870,8 @@ _MAX_LISTED = 20
 
 
 def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
+    if len(reading.sentences) == 1:  # most provisions: nothing to weigh
+        return 0
     counts: dict[int, int] = {}
     for hit in hits:
         i = _sentence_of(reading, hit.start)
