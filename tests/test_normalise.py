@@ -116,6 +116,15 @@ def test_offsets_stay_in_bounds_and_ordered(text: str) -> None:
     assert norm.offsets.end(len(norm.text)) <= len(text)
 
 
+@given(st.one_of(SPECIAL_TEXT, ANY_TEXT), st.data())
+def test_span_is_start_and_end_never_reversed(text: str, data: st.DataObject) -> None:
+    offsets = normalise(text).offsets
+    a = data.draw(st.integers(0, offsets.length))
+    b = data.draw(st.integers(0, offsets.length))
+    start = offsets.start(a)
+    assert offsets.span(a, b) == (start, max(start, offsets.end(b)))
+
+
 _PLAIN = st.text(alphabet=st.sampled_from(list("abcXYZ019 .,;:()\n\t\u2013\u201c\u201d\u00a0\u2022")), max_size=120)
 
 

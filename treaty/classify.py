@@ -256,9 +256,9 @@ class _Vocab:
     party_words: frozenset[str] = frozenset()  # a necessary word of each state name (see _key_words)
     name_codes: dict[str, str] = field(default_factory=dict)
     background: list[tuple[str, re.Pattern[str], Optional[re.Pattern[str]]]] = field(default_factory=list)
+    background_words: frozenset[str] = frozenset()
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
-    stems: tuple[str, ...] = ()  # the first letters of every stem in a rule (index keys and phrase stems)
     rule_words: frozenset[str] = frozenset()  # every word a rule phrase, index or background names
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
@@ -341,7 +341,6 @@ def vocabulary() -> _Vocab:
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
-        stems=tuple(sorted(set(index_prefixes) | {p for r in rules for ph in r.phrases for p in ph.prefixes})),
         ratio=float(data["secondary_ratio"]), token_re=token_re, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
@@ -352,6 +351,7 @@ def vocabulary() -> _Vocab:
         name_codes={_name_key(n): code for n, code in names},
         party_words=_key_words(n for n, _ in names),
         background=background,
+        background_words=frozenset(word for word, _suffix, _prefix in background),
         rule_words=frozenset(index) | {w for r in rules for ph in r.phrases for w in ph.words}
         | {word for word, _suffix, _prefix in background},
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
@@ -707,33 +707,44 @@ class _Hit:
 _NOT_LETTER = str.maketrans({chr(i): " " for i in range(128) if not "a" <= chr(i) <= "z"})
 
 
-def _words(low: str) -> tuple[set[str], set[str]]:
-    """The words of a text, and the rules' stems (first letters) it may hold.
-
-    The stems are found as substrings, so a stem inside a word counts too: they
-    only choose which rules to try, and a rule's own regex decides.
-    """
-    vocab = vocabulary()
+def _words(low: str) -> set[str]:
+    """The words of a text that some rule names."""
     # Only words some rule names can matter: intersecting with them spares
     # building a set of every word of the text.
-    words = vocab.rule_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
-                                          else _WORD_RE.findall(low))
-    return words, {p for p in vocab.stems if p in low}
+    return vocabulary().rule_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
+                                                else _WORD_RE.findall(low))
 
 
-def _hits(low: str, found: tuple[set[str], set[str]] | None = None) -> list[_Hit]:
+def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
     """Every rule that fires on a provision, with where it first fires."""
     vocab = vocabulary()
-    words, prefixes = found or _words(low)
+    if words is None:
+        words = _words(low)
     candidates: list[tuple[_Rule, _Phrase]] = []
     for key in words.intersection(vocab.index_keys):  # set & frozenset: iterates the smaller one
         candidates.extend(vocab.index[key])
-    for key in prefixes.intersection(vocab.prefix_keys):
-        candidates.extend(vocab.index_prefixes[key])
+    for key in vocab.prefix_keys:
+        if key in low:
+            candidates.extend(vocab.index_prefixes[key])
+    # Stems (first letters, "attac" of "attack*") are looked for as substrings,
+    # only when a phrase needs them; a stem inside a word passes too: this only
+    # chooses which rules to try, and the rule's own regex decides.
+    stems: dict[str, bool] = {}
     best: dict[int, _Hit] = {}
     for rule, phrase in candidates:
-        if not (phrase.words <= words and phrase.prefixes <= prefixes):
+        if not phrase.words <= words:
             continue
+        if phrase.prefixes:
+            missing = False
+            for stem in phrase.prefixes:
+                present = stems.get(stem)
+                if present is None:
+                    present = stems[stem] = stem in low
+                if not present:
+                    missing = True
+                    break
+            if missing:
+                continue
         m = phrase.pattern.search(low)
         while m is not None and m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "_-"):
             m = phrase.pattern.search(low, m.start() + 1)  # started inside a word ("aggression" in "non-aggression")
@@ -756,6 +767,8 @@ def _background(low: str, words: set[str] | None = None) -> list[tuple[int, int,
     """Stretches giving the manner or basis of a duty (see ``background`` in clauses.yaml)."""
     out: list[tuple[int, int, int]] = []
     vocab = vocabulary()
+    if words is not None and vocab.background_words.isdisjoint(words):
+        return out
     for word, suffix, prefix in vocab.background:
         if words is not None and word not in words:
             continue
@@ -814,6 +827,9 @@ def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list
     if best < vocab.threshold:
         return []
     floor = max(vocab.threshold, vocab.ratio * best)
+    if len(scores) == 1:  # most provisions: one type scored
+        (only, score), = scores.items()
+        return [only] if only in CLAUSE_TYPES and score >= floor else []
     chosen = [t for t in CLAUSE_TYPES if scores.get(t, 0) >= floor]
     chosen.sort(key=lambda t: (-scores[t], CLAUSE_TYPES.index(t)))
     return chosen
@@ -1084,9 +1100,9 @@ def _lower(text: str) -> str:
 
 
 def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
-    found = _words(reading.low)
-    hits = _hits(reading.low, found)
-    types = _types(hits, reading.conditions + _background(reading.low, found[0]))
+    words = _words(reading.low)
+    hits = _hits(reading.low, words)
+    types = _types(hits, reading.conditions + _background(reading.low, words))
     clauses: list[Any] = []
     for clause_type in types or ["unclassified"]:
         ev = _Ev(locate, node.span)

@@ -189,9 +189,7 @@ class Node(BaseModel):
 
     def walk(self) -> Iterator[Node]:
         """This node and all its descendants, depth first, in document order."""
-        yield self
-        for child in self.children:
-            yield from child.walk()
+        yield from _depth_first([self])
 
     def full_text(self) -> str:
         """Own text followed by the text of all descendants (what a provision says)."""
@@ -199,6 +197,18 @@ class Node(BaseModel):
             return self.text
         parts = [n.text for n in self.walk() if n.text]
         return "\n".join(parts)
+
+
+def _depth_first(nodes: list[Node]) -> Iterator[Node]:
+    # A stack, not nested generators: a node deep in the tree would otherwise
+    # pass through one generator per level on its way out.
+    stack = nodes[::-1]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        node = pop()
+        yield node
+        if node.children:
+            extend(node.children[::-1])
 
 
 class Source(BaseModel):
@@ -264,8 +274,7 @@ class Agreement(BaseModel):
 
     def walk(self) -> Iterator[Node]:
         """Every node of the tree, depth first, in document order."""
-        for node in self.nodes:
-            yield from node.walk()
+        return _depth_first(self.nodes)
 
     def provisions(self) -> list[Node]:
         """The nodes that are provisions (the units clauses are read from), in order."""

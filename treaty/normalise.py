@@ -72,6 +72,14 @@ class OffsetMap:
             return self._o[idx] + (pos - t[idx])
         return self._oe[idx]
 
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) of the normalised stretch [start, end); the end is never before the start."""
+        if self._identity:
+            return start, (end if end > start else start)
+        o = self.start(start)
+        e = self.end(end)
+        return o, (e if e > o else o)
+
     def apply(self, edits: list[Edit], new_length: int) -> None:
         """Fold one step's edits (in current normalised coordinates) into the map."""
         if self._identity and self.length:  # (an empty original keeps the general path's end marker)

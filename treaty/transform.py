@@ -219,8 +219,9 @@ class _Builder:
         return o, line, o - self.line_starts[line - 1] + 1
 
     def span(self, start: int, end: int) -> dict[str, int]:
-        o, line, column = self.position(start)
-        return {"start": o, "end": max(self.map.end(end), o), "line": line, "column": column}
+        o, e = self.map.span(start, end)
+        line = bisect_right(self.line_starts, o)
+        return {"start": o, "end": e, "line": line, "column": o - self.line_starts[line - 1] + 1}
 
     def diag(self, code: str, message: str, pos: int, severity: str = "warning") -> None:
         _o, line, column = self.position(pos)
@@ -912,10 +913,9 @@ class Locator:
         norm_start = starts[i]
         a = norm_start + (start - offsets[i])
         b = norm_start + min(end - offsets[i], lengths[i])
-        o = self.norm.offsets.start(a)
+        o, e = self.norm.offsets.span(a, b)
         line = bisect_right(self.line_starts, o)
-        return {"start": o, "end": max(o, self.norm.offsets.end(b)), "line": line,
-                "column": o - self.line_starts[line - 1] + 1}
+        return {"start": o, "end": e, "line": line, "column": o - self.line_starts[line - 1] + 1}
 
 
 # Characters that count as text (not spacing, not invisible formatting).
