@@ -15,7 +15,7 @@ import itertools
 import operator
 import re
 from bisect import bisect_right
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Optional, Sequence
 
 from lark import Token, Tree
 
@@ -96,6 +96,22 @@ def _alpha(s: str) -> Optional[int]:
     if len(low) == 2 and low[0] == low[1]:  # aa, bb ... follow z
         return 26 + ord(low[0]) - 96
     return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _point_readings(lab: str, shape: str) -> tuple[tuple[Any, Optional[int]], ...]:
+    """(style, value) readings of a point label: "(i)" may be roman 1 or the letter i."""
+    upper = lab.isupper()
+    cands: list[tuple[Any, Optional[int]]] = []
+    rv = _roman(lab)
+    av = _alpha(lab)
+    if rv is not None and set(lab.lower()) <= set("ivxl"):
+        cands.append((("roman", upper, shape), rv))
+    if av is not None:
+        cands.append((("alpha", upper, shape), av))
+    if not cands:
+        cands.append((("alpha", upper, shape), None))
+    return tuple(cands)
 
 
 def _number_value(num: str) -> tuple[str, Optional[int]]:
@@ -181,6 +197,12 @@ class _N:
         self.tend = end
         if end > self.end:
             self.end = end
+
+
+def _count(counters: dict[str, int], key: str) -> int:
+    """The next number of ``key`` among siblings (1, 2, ...)."""
+    counters[key] = n = counters.get(key, 0) + 1
+    return n
 
 
 class _Scope:
@@ -478,7 +500,7 @@ class _Builder:
         else:
             scope.node.add(node)
 
-    def label(self, line: _Line) -> tuple[str, list[tuple[Any, Optional[int]]], str, int]:
+    def label(self, line: _Line) -> tuple[str, Sequence[tuple[Any, Optional[int]]], str, int]:
         """Kind, candidate (style, value) readings, number text, and where the text starts."""
         text = line.text
         if line.kind == "PARAGRAPH":
@@ -498,21 +520,11 @@ class _Builder:
                 return "point", [("?", None)], "", 0
             lab = m.group("p") or m.group("r")
             shape = "(x)" if m.group("p") else "x" + m.group("rs")
-            upper = lab.isupper()
-            cands: list[tuple[Any, Optional[int]]] = []
-            rv = _roman(lab)
-            av = _alpha(lab)
-            if rv is not None and set(lab.lower()) <= set("ivxl"):
-                cands.append((("roman", upper, shape), rv))
-            if av is not None:
-                cands.append((("alpha", upper, shape), av))
-            if not cands:
-                cands.append((("alpha", upper, shape), None))
-            return "point", cands, lab, m.end()
+            return "point", _point_readings(lab, shape), lab, m.end()
         m = _BULLET_RE.match(text)
         return "item", [(("bullet", line.indent), None)], "", m.end() if m else 1
 
-    def roman_child(self, prev: _N, cands: list[tuple[Any, Optional[int]]], next_line: Optional[_Line]) -> bool:
+    def roman_child(self, prev: _N, cands: Sequence[tuple[Any, Optional[int]]], next_line: Optional[_Line]) -> bool:
         """Whether an "(i)" after "(h)" opens a roman sub-list rather than continuing the letters."""
         roman = [c for c in cands if c[0][0] == "roman" and c[1] == 1]
         if not roman:
@@ -648,9 +660,13 @@ class _Builder:
         self.assign_ids(self.roots, None, {})
 
     def iter_nodes(self, nodes: list[_N]) -> Iterable[_N]:
-        for node in nodes:
+        # Depth first with a stack: nested generators would pass each deep node up level by level.
+        stack = nodes[::-1]
+        while stack:
+            node = stack.pop()
             yield node
-            yield from self.iter_nodes(node.children)
+            if node.children:
+                stack.extend(node.children[::-1])
 
     def text_of(self, node: _N) -> str:
         if node.tstart is None or node.tend is None:
@@ -712,44 +728,36 @@ class _Builder:
             else:
                 used[full] = 1
             node.id = full
-            if node.kind == "annex":
-                self.assign_ids(node.children, full, used, full)
-            elif node.kind == "division":
-                self.assign_ids(node.children, full, used, article_prefix)
-            else:
-                self.assign_ids(node.children, full, used, article_prefix)
+            if node.children:
+                self.assign_ids(node.children, full, used, full if node.kind == "annex" else article_prefix)
 
     def local_id(self, node: _N, prefix: Optional[str], counters: dict[str, int]) -> str:
-        def count(key: str) -> int:
-            counters[key] = counters.get(key, 0) + 1
-            return counters[key]
-
         kind = node.kind
         num = (node.number or "").replace(" ", "")
         if kind == "article":
-            return f"art{num.lower()}" if num else f"art_{count('art')}"
+            return f"art{num.lower()}" if num else f"art_{_count(counters, 'art')}"
         if kind == "division":
-            return f"{node.style[1]}{num.lower()}" if num else f"{node.style[1]}_{count('div')}"
+            return f"{node.style[1]}{num.lower()}" if num else f"{node.style[1]}_{_count(counters, 'div')}"
         if kind == "annex":
-            n = count("annex")
+            n = _count(counters, "annex")
             return f"annex{num.lower()}" if num else f"annex{n}"
         if node.local in ("title", "enact") or (node.local or "").startswith("pre"):
             return node.local or "text"
         if kind == "final":
-            return f"final{count('final')}"
+            return f"final{_count(counters, 'final')}"
         if kind == "signature":
-            return f"sig{count('sig')}"
+            return f"sig{_count(counters, 'sig')}"
         if node.local == "p":
-            return f"p{count('p')}"
+            return f"p{_count(counters, 'p')}"
         if kind == "paragraph" and num:
             return num if prefix is not None else f"para{num}"
         if kind == "point":
             return num if prefix is not None else f"pt{num}"
         if kind == "item":
             if prefix is None:
-                return f"item{count('item')}" if node.provision else f"bullet{count('bullet')}"
-            return f"item{count('item')}"
-        return f"t{count('t')}"
+                return f"item{_count(counters, 'item')}" if node.provision else f"bullet{_count(counters, 'bullet')}"
+            return f"item{_count(counters, 'item')}"
+        return f"t{_count(counters, 't')}"
 
     def to_dict(self, node: _N) -> dict[str, Any]:
         text = ""
@@ -758,12 +766,15 @@ class _Builder:
             stripped = raw.lstrip()
             self.text_starts[node.id] = node.tstart + (len(raw) - len(stripped))
             text = stripped.rstrip()
-        children = [self.to_dict(c) for c in node.children]
         end = node.end
-        for c in node.children:
-            if c.end > end:
-                end = c.end
-        node.end = end
+        if node.children:
+            children = [self.to_dict(c) for c in node.children]
+            for c in node.children:
+                if c.end > end:
+                    end = c.end
+            node.end = end
+        else:
+            children = []
         return {
             "kind": node.kind,
             "id": node.id,
