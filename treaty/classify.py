@@ -248,6 +248,7 @@ class _Vocab:
     token_literal: dict[str, tuple[str, str]]
     imperative_verbs: set[str]
     imperative_adverbs: set[str]
+    imperative_openers: frozenset[str]  # a first word that may open an imperative bullet
     aspiration_verbs: set[str]
     references: list[tuple[re.Pattern[str], str, bool]]
     party_mentions: str
@@ -260,6 +261,7 @@ class _Vocab:
     index_keys: frozenset[str] = frozenset()
     prefix_keys: frozenset[str] = frozenset()
     rule_words: frozenset[str] = frozenset()  # every word a rule phrase, index or background names
+    known_words: frozenset[str] = frozenset()  # rule_words and party_words
     discount_when: frozenset[str] = frozenset()
     discount_rules: frozenset[str] = frozenset()
 
@@ -338,22 +340,27 @@ def vocabulary() -> _Vocab:
     mention_re = r"(?<![\w.])(" + _names_regex(n for n, _ in allm) + r")(?:'s)?(?![\w])"  # compiled on use
     mention_codes = {_name_key(n): code for n, code in allm}
     background = [_pivoted(p) for p in data.get("background", [])]
+    rule_words = (frozenset(index) | {w for r in rules for ph in r.phrases for w in ph.words}
+                  | {word for word, _suffix, _prefix in background})
+    party_words = _key_words(n for n, _ in names)
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
         ratio=float(data["secondary_ratio"]), token_re=token_re, token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
+        imperative_openers=frozenset(structure["imperative_verbs"].lower().split())
+        | frozenset(structure["imperative_adverbs"].lower().split()) | {"not", "never"},
         aspiration_verbs=set(prov["imperative_aspiration"]),
         references=references, party_mentions=mention_re,
         mention_codes=mention_codes,
         party_name_re=re.compile(r"(?<![\w.])(?:(?i:the)\s+)?(" + _names_regex(n for n, _ in names) + r")(?![\w])"),
         name_codes={_name_key(n): code for n, code in names},
-        party_words=_key_words(n for n, _ in names),
+        party_words=party_words,
         background=background,
         background_words=frozenset(word for word, _suffix, _prefix in background),
-        rule_words=frozenset(index) | {w for r in rules for ph in r.phrases for w in ph.words}
-        | {word for word, _suffix, _prefix in background},
+        rule_words=rule_words,
+        known_words=rule_words | party_words,
         discount_when=frozenset(data.get("discount", {}).get("when", [])),
         discount_rules=frozenset(data.get("discount", {}).get("rules", [])),
     )
@@ -544,9 +551,14 @@ def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
     return out, commas
 
 
-def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Reading:
-    """Interpret one provision's parse: sentences, duties (modal + who), conditions, timing, references."""
+def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
+          words: set[str] | None = None) -> _Reading:
+    """Interpret one provision's parse: sentences, duties (modal + who), conditions, timing, references.
+
+    ``words`` (from :func:`_words`), when given, tells whether the text names any state at all.
+    """
     vocab = vocabulary()
+    may_name = words is None or not vocab.party_words.isdisjoint(words)
     sentences: list[_Sentence] = []
     pos = 0
     for child in parsed:
@@ -578,10 +590,12 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
     timing: list[tuple[int, int, int]] = []
     references: list[tuple[str, bool, int, int, int]] = []
     # An imperative bullet: "Immediately provide ...", "Not sign ...", "Aim for ...".
-    words = _LEAD_WORD.findall(low, 0, 60)
+    first = _LEAD_WORD.search(low, 0, 60)
+    lead = (_LEAD_WORD.findall(low, 0, 60)
+            if first is not None and first.group() in vocab.imperative_openers else [])
     imperative = None
-    for i, w in enumerate(words[:3]):
-        if w in ("not", "never") and i + 1 < len(words) and words[i + 1] in vocab.imperative_verbs:
+    for i, w in enumerate(lead[:3]):
+        if w in ("not", "never") and i + 1 < len(lead) and lead[i + 1] in vocab.imperative_verbs:
             imperative = "prohibition"
             break
         if w in vocab.imperative_verbs:
@@ -626,7 +640,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = ()) -> _Re
                     cond_at = None
                 seen_modal = True
                 nxt = toks[k + 1][2] if k + 1 < len(toks) else sent.end
-                bound = [actor[0]] if actor else _named_actor(text, low, sent.start, a)
+                bound = [actor[0]] if actor else _named_actor(text, low, sent.start, a) if may_name else []
                 duties.append(_Duty(value, bound, a, b, si, text[a:nxt].strip(" ,;.")))
             elif kind == "COMMA":
                 if cond_at is None or a in skipped_commas:
@@ -708,11 +722,11 @@ _NOT_LETTER = str.maketrans({chr(i): " " for i in range(128) if not "a" <= chr(i
 
 
 def _words(low: str) -> set[str]:
-    """The words of a text that some rule names."""
-    # Only words some rule names can matter: intersecting with them spares
-    # building a set of every word of the text.
-    return vocabulary().rule_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
-                                                else _WORD_RE.findall(low))
+    """The words of a text that some rule names, or that are a state name's key word."""
+    # Only words some rule or name needs can matter: intersecting with them
+    # spares building a set of every word of the text.
+    return vocabulary().known_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
+                                                 else _WORD_RE.findall(low))
 
 
 def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
@@ -1099,8 +1113,9 @@ def _lower(text: str) -> str:
     return low
 
 
-def _clauses(node: Node, reading: _Reading, locate: Any) -> list[Any]:
-    words = _words(reading.low)
+def _clauses(node: Node, reading: _Reading, locate: Any, words: set[str] | None = None) -> list[Any]:
+    if words is None:
+        words = _words(reading.low)
     hits = _hits(reading.low, words)
     types = _types(hits, reading.conditions + _background(reading.low, words))
     clauses: list[Any] = []
@@ -1137,8 +1152,9 @@ def classify(agreement: Agreement) -> Agreement:
         tokens, commas = _tokens(lows)
         parsed = provision_parser().parse(tokens)
         for node, text, low, prov, where, locate in zip(provisions, texts, lows, parsed, commas, locates):
-            reading = _read(text, low, prov, where)
-            node.clauses = _clauses(node, reading, locate)
+            words = _words(low)
+            reading = _read(text, low, prov, where, words)
+            node.clauses = _clauses(node, reading, locate, words)
     agreement.party_codes = _party_codes(agreement)
     agreement.profile = profile(agreement)
     return agreement
