@@ -162,6 +162,8 @@ def test_offset_map_matches_character_model(data: st.DataObject) -> None:
     for pos, ch in enumerate(text):
         start, end = offsets.start(pos), offsets.end(pos + 1)
         assert 0 <= start <= end <= n
+        assert offsets.span(pos, pos + 1) == (start, end)
+        assert offsets.span(pos, len(text)) == (start, max(start, offsets.end(len(text))))
         if ch != "x":  # an original character maps back onto itself
             k = ord(ch) - 0x4E00
             assert start <= k and end == k + 1

@@ -76,8 +76,18 @@ class OffsetMap:
         """Original (start, end) of the normalised stretch [start, end); the end is never before the start."""
         if self._identity:
             return start, (end if end > start else start)
-        o = self.start(start)
-        e = self.end(end)
+        if start >= self.length or end <= 0:
+            o = self.start(start)
+            e = self.end(end)
+            return o, (e if e > o else o)
+        # start() and end() in one call: this runs for every span of every clause.
+        t, orig, copy = self._t, self._o, self._copy
+        i = bisect_left(t, start)
+        if i == len(t) or t[i] != start:
+            i -= 1
+        o = orig[i] + (start - t[i]) if copy[i] else orig[i]
+        j = bisect_right(t, end - 1) - 1
+        e = orig[j] + (end - t[j]) if copy[j] else self._oe[j]
         return o, (e if e > o else o)
 
     def apply(self, edits: list[Edit], new_length: int) -> None:

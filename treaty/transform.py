@@ -899,6 +899,11 @@ class Locator:
     def text_and_segments(self, node: Any) -> tuple[str, tuple[list[int], list[int], list[int]]]:
         """The node's :meth:`~treaty.models.Node.full_text`, and for each text piece of the subtree its
         offset in that text, its start in the normalised text and its length (one walk)."""
+        if not node.children:  # most provisions: one piece
+            text = node.text
+            if not text:
+                return "", ([], [], [])
+            return text, ([0], [self.text_starts.get(node.id, -1)], [len(text)])
         pieces: list[str] = []
         offsets: list[int] = []
         starts: list[int] = []
