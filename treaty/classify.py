@@ -608,6 +608,8 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
         duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0, text[:40]))
     for si, sent in enumerate(sentences):
         toks = sent.tokens
+        if len(toks) < 2 and (not toks or toks[0][0] == "END"):
+            continue  # a sentence of no words that matter ("See Annex I.")
         actor: Optional[tuple[str, int]] = None
         cond_at: Optional[int] = None  # start of the open condition
         cond_kind = ""  # leading (before the main clause), inner (after a modal), trailing
@@ -759,16 +761,23 @@ def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
                     break
             if missing:
                 continue
-        m = phrase.pattern.search(low)
-        while m is not None and m.start() > 0 and (low[m.start() - 1].isalnum() or low[m.start() - 1] in "_-"):
-            m = phrase.pattern.search(low, m.start() + 1)  # started inside a word ("aggression" in "non-aggression")
+        search = phrase.pattern.search
+        m = search(low)
+        if m is None:
+            continue
+        start = m.start()
+        while start and (low[start - 1].isalnum() or low[start - 1] in "_-"):
+            m = search(low, start + 1)  # started inside a word ("aggression" in "non-aggression")
+            if m is None:
+                break
+            start = m.start()
         if m is None:
             continue
         hit = best.get(rule.order)
         # The first place a rule fires, and there its longest phrase: the same
         # whatever order the phrases were tried in.
-        if hit is None or m.start() < hit.start or (m.start() == hit.start and m.end() > hit.end):
-            best[rule.order] = _Hit(rule, m.start(), m.end())
+        if hit is None or start < hit.start or (start == hit.start and m.end() > hit.end):
+            best[rule.order] = _Hit(rule, start, m.end())
     hits = list(best.values())
     hits.sort(key=lambda h: (h.start, h.rule.order))  # deterministic whatever the set order
     return hits
