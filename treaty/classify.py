@@ -719,16 +719,18 @@ class _Hit:
     end: int
 
 
-# ASCII characters other than a-z, to spaces: str.translate has a fast path for ASCII.
-_NOT_LETTER = str.maketrans({chr(i): " " for i in range(128) if not "a" <= chr(i) <= "z"})
+# Bytes other than a-z, to spaces: bytes.translate is a table lookup per byte,
+# several times faster than str.translate.
+_NOT_LETTER = bytes(c if 0x61 <= c <= 0x7A else 0x20 for c in range(256))
 
 
 def _words(low: str) -> set[str]:
     """The words of a text that some rule names, or that are a state name's key word."""
     # Only words some rule or name needs can matter: intersecting with them
     # spares building a set of every word of the text.
-    return vocabulary().known_words.intersection(low.translate(_NOT_LETTER).split() if low.isascii()
-                                                 else _WORD_RE.findall(low))
+    if low.isascii():
+        return vocabulary().known_words.intersection(low.encode().translate(_NOT_LETTER).decode().split())
+    return vocabulary().known_words.intersection(_WORD_RE.findall(low))
 
 
 def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
@@ -889,6 +891,8 @@ def _defence_vocab() -> dict[str, Any]:
 
 class _Ev:
     """Collects evidence for one clause, mapping provision offsets to original spans."""
+
+    __slots__ = ("locate", "fallback", "items", "seen")
 
     def __init__(self, locate: Any, fallback: Span) -> None:
         self.locate = locate
