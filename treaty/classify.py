@@ -266,6 +266,11 @@ class _Vocab:
     discount_rules: frozenset[str] = frozenset()
 
 
+# Words in most provisions of most treaties: poor index keys (see vocabulary()).
+_FREQUENT = frozenset("party parties state states contracting article agreement agreements provision provisions "
+                      "present other such respect shall".split())
+
+
 @functools.lru_cache(maxsize=1)
 def vocabulary() -> _Vocab:
     """Load and compile the vocabularies once."""
@@ -282,6 +287,9 @@ def vocabulary() -> _Vocab:
     # A phrase is filed under the word it needs that the fewest phrases share
     # ("aggression" rather than "act" or "of"): a provision then brings up only
     # the rules it may fire, not every rule whose phrase starts with "the".
+    # Short words and words most treaty sentences hold ("is", "this", "party")
+    # are keys only when a phrase has nothing else: whatever the key, the
+    # phrase's other words and its regex decide, so this changes only speed.
     shared: dict[str, int] = {}
     for rule in rules:
         for phrase in rule.phrases:
@@ -290,7 +298,7 @@ def vocabulary() -> _Vocab:
     for rule in rules:
         for phrase in rule.phrases:
             if phrase.words:
-                key = min(phrase.words, key=lambda w: (shared[w], -len(w), w))
+                key = min(phrase.words, key=lambda w: (len(w) <= 4 or w in _FREQUENT, shared[w], -len(w), w))
                 index.setdefault(key, []).append((rule, phrase))
             else:
                 table = index_prefixes if phrase.key_is_prefix else index
