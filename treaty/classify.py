@@ -909,9 +909,10 @@ class _Ev:
         self.seen: set[tuple[str, int]] = set()
 
     def add(self, rule: str, text: str, start: int, end: int) -> None:
-        if (rule, start) in self.seen:
+        key = (rule, start)
+        if key in self.seen:
             return
-        self.seen.add((rule, start))
+        self.seen.add(key)
         span = self.locate(start, end) if self.locate else None
         self.items.append({"rule": rule, "text": text[start:end], "span": span or self.fallback})
 

@@ -895,6 +895,7 @@ class Locator:
         self.norm = norm
         self.line_starts = line_starts
         self.text_starts = text_starts
+        self._original_span = norm.offsets.span  # looked up once: span() runs for every piece of evidence
 
     def text_and_segments(self, node: Any) -> tuple[str, tuple[list[int], list[int], list[int]]]:
         """The node's :meth:`~treaty.models.Node.full_text`, and for each text piece of the subtree its
@@ -929,9 +930,10 @@ class Locator:
         norm_start = starts[i]
         a = norm_start + (start - offsets[i])
         b = norm_start + min(end - offsets[i], lengths[i])
-        o, e = self.norm.offsets.span(a, b)
-        line = bisect_right(self.line_starts, o)
-        return {"start": o, "end": e, "line": line, "column": o - self.line_starts[line - 1] + 1}
+        o, e = self._original_span(a, b)
+        line_starts = self.line_starts
+        line = bisect_right(line_starts, o)
+        return {"start": o, "end": e, "line": line, "column": o - line_starts[line - 1] + 1}
 
 
 # Characters that count as text (not spacing, not invisible formatting).
