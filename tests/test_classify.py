@@ -384,3 +384,45 @@ def test_every_spelling_variant_holds_one_of_the_hints() -> None:
     hints = _spelling_hints()
     assert 0 < len(hints) < len(variants)
     assert all(any(h in word for h in hints) for word in variants)
+
+
+# --- substring shortcuts before the defence regexes ---------------------------------------------
+
+@pytest.mark.parametrize("pattern,needs", [
+    ("state of war", ("state of war",)),
+    (r"\bthreaten(?:s|ed)?\b|\bcrisis\b", ("crisis", "threaten")),
+    (r"\b(?:consult\w*|negotiations?)\b", ("consult", "negotiation")),
+    (r"armed attacks?|\battack(?:ed)? on", ("armed attack", "attack")),
+    (r"(?:aid|help)\w* the (?:invader|attacker)", ("attacker", "invader")),  # the most selective part
+    (r"\bno\b|never", None),  # "no" is too short to look for: no shortcut
+    (r"(?i)state of war", None),  # case-insensitive: substrings of the lower-cased text would miss
+    (r"[a-z]+ of war", (" of war",)),
+])
+def test_needed_literals(pattern: str, needs: tuple[str, ...] | None) -> None:
+    from treaty.classify import _needed_literals
+
+    assert _needed_literals(pattern) == needs
+
+
+DEFENCE_WORDS = st.lists(st.sampled_from(
+    "armed attack attacked by on against state of war threat threatened crisis assist assistance render aid "
+    "help support the other each other not never refrain from force use consult negotiations third aggressor "
+    "neutral neutrality remain war conflict military other all available means necessary , . ;".split()),
+    max_size=40).map(" ".join)
+
+
+@given(DEFENCE_WORDS, st.integers(0, 30), st.integers(0, 300))
+def test_shortcut_regexes_find_what_the_plain_regexes_find(text: str, pos: int, endpos: int) -> None:
+    from treaty.classify import _defence_vocab, _Prefiltered
+
+    patterns = []
+    for value in _defence_vocab().values():
+        items = value.values() if isinstance(value, dict) else [p for _n, p in value] if isinstance(value, list) \
+            else [value]
+        patterns += [p for p in items if isinstance(p, _Prefiltered)]
+    assert patterns
+    for p in patterns:
+        for args in ((text,), (text, pos, endpos)):
+            found, plain = p.search(*args), p.regex.search(*args)
+            assert (found and found.span()) == (plain and plain.span())
+            assert [m.span() for m in p.finditer(*args)] == [m.span() for m in p.regex.finditer(*args)]

@@ -20,8 +20,9 @@ import bisect
 import functools
 import operator
 import re
+import sys
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from lark import Lark, Transformer
 from lark.lexer import Lexer
@@ -870,28 +871,104 @@ def _types(hits: list[_Hit], secondary: list[tuple[int, int, int]] = ()) -> list
 
 # ---------------------------------------------------------------------- defence attributes
 
+def _needed_literals(pattern: str) -> Optional[tuple[str, ...]]:
+    """Strings one of which every match of ``pattern`` contains, or None when no such set is clear.
+
+    Read off the parsed regex: a run of literal characters, an alternation of
+    such requirements, a group or a repeat that must occur at least once;
+    the most selective one (longest shortest string) is kept.
+    """
+    try:
+        from re import _constants as sre_c, _parser as sre_parse  # Python 3.11 and later
+    except ImportError:  # pragma: no cover - older Pythons
+        try:
+            import sre_constants as sre_c  # type: ignore[no-redef]
+            import sre_parse  # type: ignore[no-redef]
+        except ImportError:
+            return None
+    try:
+        parsed = sre_parse.parse(pattern)
+        if parsed.state.flags & re.IGNORECASE:
+            return None
+    except Exception:  # noqa: BLE001 - an unreadable pattern just gets no shortcut
+        return None
+
+    def need(items: Any) -> Optional[frozenset[str]]:
+        options: list[frozenset[str]] = []
+        run: list[str] = []
+        for op, arg in list(items) + [(None, None)]:
+            if op is sre_c.LITERAL:
+                run.append(chr(arg))
+                continue
+            if len(run) >= 3:
+                options.append(frozenset(["".join(run)]))
+            run = []
+            if op is sre_c.SUBPATTERN:
+                sub = need(arg[-1])
+            elif op is sre_c.BRANCH:
+                alts = [need(alt) for alt in arg[1]]
+                sub = None if any(a is None for a in alts) else frozenset().union(*alts)
+            elif op in (sre_c.MAX_REPEAT, sre_c.MIN_REPEAT) and arg[0] >= 1:
+                sub = need(arg[2])
+            else:
+                sub = None
+            if sub:
+                options.append(sub)
+        options = [o for o in options if min(map(len, o)) >= 3]
+        return max(options, key=lambda o: (min(map(len, o)), -len(o))) if options else None
+
+    found = need(parsed)
+    return tuple(sorted(found)) if found else None
+
+
+class _Prefiltered:
+    """A compiled regex behind a substring test: when none of the strings every
+    match must contain is in the text, the regex (which these patterns, opening
+    with ``\\b`` or alternations, make scan position by position) is not run."""
+
+    __slots__ = ("regex", "needs")
+
+    def __init__(self, pattern: str) -> None:
+        self.regex = re.compile(pattern)
+        self.needs = _needed_literals(pattern)
+
+    def _may_match(self, text: str, pos: int, endpos: int) -> bool:
+        if self.needs is None:
+            return True
+        if pos <= 0 and endpos >= len(text):
+            return any(n in text for n in self.needs)
+        return any(text.find(n, pos, endpos) >= 0 for n in self.needs)
+
+    def search(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Optional[re.Match[str]]:
+        return self.regex.search(text, pos, endpos) if self._may_match(text, pos, endpos) else None
+
+    def finditer(self, text: str, pos: int = 0, endpos: int = sys.maxsize) -> Iterator[re.Match[str]]:
+        return self.regex.finditer(text, pos, endpos) if self._may_match(text, pos, endpos) else iter(())
+
+
 @functools.lru_cache(maxsize=1)
 def _defence_vocab() -> dict[str, Any]:
-    """The defence patterns of grammar/vocab/defence.yaml, compiled."""
+    """The defence patterns of grammar/vocab/defence.yaml, compiled (behind substring tests)."""
     data = load_data("vocab/defence.yaml")
+    pre = _Prefiltered
     return {
-        "triggers": {name: re.compile(rx) for name, rx in data["triggers"].items()},
+        "triggers": {name: pre(rx) for name, rx in data["triggers"].items()},
         "attack_triggers": tuple(data["attack_triggers"]),
         "threat_triggers": tuple(data["threat_triggers"]),
-        "assist": re.compile(data["assist"]),
-        "consult": re.compile(data["consult"]),
-        "negated": re.compile(data["negated"]),
-        "military": re.compile(data["assistance"]["military"]),
-        "other": re.compile(data["assistance"]["other"]),
-        "means": [(name, re.compile(rx)) for name, rx in data["means"].items()],
-        "discretion": re.compile(data["discretion"]),
-        "non_aggression": re.compile(data["non_aggression"]),
-        "non_aggression_promise": re.compile(data["non_aggression_promise"]),
-        "neutrality": re.compile(data["neutrality"]),
-        "conflict": re.compile(data["conflict"]),
-        "law_of_war": re.compile(data["law_of_war"]),
-        "offence": re.compile(data["offence"]),
-        "scope": re.compile(data["scope"]),
+        "assist": pre(data["assist"]),
+        "consult": pre(data["consult"]),
+        "negated": pre(data["negated"]),
+        "military": pre(data["assistance"]["military"]),
+        "other": pre(data["assistance"]["other"]),
+        "means": [(name, pre(rx)) for name, rx in data["means"].items()],
+        "discretion": pre(data["discretion"]),
+        "non_aggression": pre(data["non_aggression"]),
+        "non_aggression_promise": pre(data["non_aggression_promise"]),
+        "neutrality": pre(data["neutrality"]),
+        "conflict": pre(data["conflict"]),
+        "law_of_war": pre(data["law_of_war"]),
+        "offence": pre(data["offence"]),
+        "scope": re.compile(data["scope"]),  # read on the original case: no shortcut
     }
 
 

@@ -74,6 +74,8 @@ _HEAD_RE = re.compile(
 _PARA_RE = re.compile(r"\((?P<p>\d{1,3})(?P<ps>[a-z]?)\)|(?P<m>\d{1,3}(?:\.\d{1,3})+)\.?|(?P<d>\d{1,3})(?P<dd>[.)])")
 _POINT_RE = re.compile(r"\((?P<p>[A-Za-z]{1,6})\)|(?P<r>[A-Za-z]{1,6})(?P<rs>[.)])")
 _BULLET_RE = re.compile(r"[^\s]+")
+_PREAMBLE_RE = re.compile(r"(?i)preamble[:.]?")
+_LEAD_WORDS_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 
 def _roman(s: str) -> Optional[int]:
@@ -114,6 +116,7 @@ def _point_readings(lab: str, shape: str) -> tuple[tuple[Any, Optional[int]], ..
     return tuple(cands)
 
 
+@functools.lru_cache(maxsize=4096)  # a corpus has few distinct numbers ("1" ... "IV", "4 bis")
 def _number_value(num: str) -> tuple[str, Optional[int]]:
     """Normalised number text and its integer value ('IV' -> ('4', 4), '4 bis' -> ('4bis', None))."""
     raw = re.sub(r"[ \t]+", "", num)
@@ -319,7 +322,7 @@ class _Builder:
             if line.kind == "ENACTING":
                 current = _N("text", line.start, line.end)
                 current.local = "enact"
-            elif re.fullmatch(r"(?i)preamble[:.]?", line.text.strip()):
+            elif _PREAMBLE_RE.fullmatch(line.text.strip()):
                 current = _N("text", line.start, line.end)
             else:
                 if line.kind == "POINT":
@@ -677,7 +680,7 @@ class _Builder:
         text = self.text_of(node)
         if vocab["prose"].search(text):
             return True
-        words = re.findall(r"[A-Za-z][A-Za-z'\-]*", text[:80])
+        words = _LEAD_WORDS_RE.findall(text[:80])
         for w in words[:3]:
             low = w.lower()
             if low in vocab["verbs"]:
