@@ -333,8 +333,8 @@ def vocabulary() -> _Vocab:
     # (three times slower on a typical provision).
     # The ends of sentences (";", and "." before a space) come out of the same
     # scan: that character is the one taken before a token.
-    token_re = re.compile(rf"[^a-z0-9_](?:(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))"
-                          r"(?![\w])|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
+    words_re = rf"(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))(?![\w])"
+    token_re = re.compile(rf"[^a-z0-9_](?:{words_re}|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
     structure = load_data("structure.yaml")
     parties = load_data("vocab/parties.yaml")
     names: list[tuple[str, str]] = []
