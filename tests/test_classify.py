@@ -426,3 +426,16 @@ def test_shortcut_regexes_find_what_the_plain_regexes_find(text: str, pos: int, 
             found, plain = p.search(*args), p.regex.search(*args)
             assert (found and found.span()) == (plain and plain.span())
             assert [m.span() for m in p.finditer(*args)] == [m.span() for m in p.regex.finditer(*args)]
+
+
+@pytest.mark.parametrize("low,kinds", [
+    ("each party shall act.", ["PROV", "ACTOR", "MODAL", "END"]),
+    ("caféshall act; it may", ["PROV", "END", "MODAL"]),  # "é" is a letter: no token inside "caféshall"
+    ("café: shall act;if so", ["PROV", "MODAL", "END", "COND"]),  # ";" right before a word still ends a sentence
+    ("under the u.n. charter. then", ["PROV", "REF", "END", "END"]),  # a full stop inside a reference counts
+])
+def test_provision_tokens(low: str, kinds: list[str]) -> None:
+    from treaty.classify import _tokens
+
+    tokens, _commas = _tokens([low])
+    assert [t[0] for t in tokens] == kinds

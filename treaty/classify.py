@@ -246,6 +246,7 @@ class _Vocab:
     threshold: float
     ratio: float
     token_re: re.Pattern[str]
+    token_re_ascii: re.Pattern[str]  # the same, for lower-cased ASCII text
     token_literal: dict[str, tuple[str, str]]
     imperative_verbs: set[str]
     imperative_adverbs: set[str]
@@ -333,8 +334,11 @@ def vocabulary() -> _Vocab:
     # (three times slower on a typical provision).
     # The ends of sentences (";", and "." before a space) come out of the same
     # scan: that character is the one taken before a token.
-    words_re = rf"(?<![\w])(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))(?![\w])"
-    token_re = re.compile(rf"[^a-z0-9_](?:{words_re}|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
+    words_re = rf"(?:(?P<lit>{_trie_regex(literal)})|(?={ref_starts})(?P<ref>{ref_body}))(?![\w])"
+    # The look-behind keeps a letter such as "é" (not a-z, yet a word character)
+    # from opening a token; lower-cased ASCII has none, and skips the test.
+    token_re = re.compile(rf"[^a-z0-9_](?:(?<![\w]){words_re}|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
+    token_re_ascii = re.compile(rf"[^a-z0-9_](?:{words_re}|(?P<end>(?<=;)|(?<=\.)(?=\s|$)))")
     structure = load_data("structure.yaml")
     parties = load_data("vocab/parties.yaml")
     names: list[tuple[str, str]] = []
@@ -355,7 +359,8 @@ def vocabulary() -> _Vocab:
     return _Vocab(
         rules=rules, index=index, index_prefixes=index_prefixes, index_keys=frozenset(index),
         prefix_keys=frozenset(index_prefixes), threshold=float(data["threshold"]),
-        ratio=float(data["secondary_ratio"]), token_re=token_re, token_literal=literal,
+        ratio=float(data["secondary_ratio"]), token_re=token_re, token_re_ascii=token_re_ascii,
+        token_literal=literal,
         imperative_verbs=set(structure["imperative_verbs"].lower().split()),
         imperative_adverbs=set(structure["imperative_adverbs"].lower().split()) - {"not", "never"},
         imperative_openers=frozenset(structure["imperative_verbs"].lower().split())
@@ -528,7 +533,7 @@ def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
         append(_Tok(("PROV", str(index), 0, 0)))
         has_condition = False
         spaced = " " + low  # offsets in it are one past those in low
-        for m in vocab.token_re.finditer(spaced):
+        for m in (vocab.token_re_ascii if low.isascii() else vocab.token_re).finditer(spaced):
             group = m.lastgroup
             if group == "end":
                 at = m.start()
