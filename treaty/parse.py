@@ -225,7 +225,45 @@ def lean_list_callbacks(lark: Lark) -> Lark:
                 and type(callback) is ChildFilterLALR_NoPlaceholders and callback.to_include == [(0, True)]
                 and _is_default(callback.node_builder, name)):
             callbacks[rule] = _pass_on
+    _rules_equal_only_themselves(lark)
     return lark
+
+
+def _rules_equal_only_themselves(lark: Lark) -> None:
+    """Make the parse table's rules compare by identity.
+
+    Lark's parser loop asserts ``rule != end_state`` at every reduction, which
+    calls :class:`~lark.grammar.Rule`'s Python ``__eq__``; within one parser
+    each rule is one object, so identity gives the same answers, in C.
+    """
+    from lark.grammar import Rule
+
+    table = getattr(getattr(getattr(getattr(lark, "parser", None), "parser", None), "parser", None),
+                    "parse_table", None)
+    states = getattr(table, "states", None)
+    if not isinstance(states, dict) or _SameRule is None:
+        return
+    try:
+        for actions in states.values():
+            for _action, arg in actions.values():
+                if type(arg) is Rule:
+                    arg.__class__ = _SameRule
+    except TypeError:  # pragma: no cover - a Lark whose rules cannot change class: keep them
+        return
+
+
+try:
+    from lark.grammar import Rule as _LarkRule
+
+    class _SameRule(_LarkRule):
+        """A Lark rule equal only to itself (see :func:`_rules_equal_only_themselves`)."""
+
+        __slots__ = ()
+        __eq__ = object.__eq__
+        __ne__ = object.__ne__
+        __hash__ = _LarkRule.__hash__
+except Exception:  # pragma: no cover - a Lark whose Rule cannot be subclassed this way
+    _SameRule = None  # type: ignore[assignment,misc]
 
 
 @functools.lru_cache(maxsize=1)
