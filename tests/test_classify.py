@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -384,6 +385,25 @@ def test_every_spelling_variant_holds_one_of_the_hints() -> None:
     hints = _spelling_hints()
     assert 0 < len(hints) < len(variants)
     assert all(any(h in word for h in hints) for word in variants)
+
+
+def _variant_words() -> list[str]:
+    from treaty.classify import _spelling
+
+    return sorted(_spelling()[1])
+
+
+@given(st.lists(st.one_of(st.sampled_from(_variant_words()), st.sampled_from(["the", "x", "co", "defence", "é"])),
+                max_size=12), st.lists(st.sampled_from(["", " ", "-", "a", ".", "\n"]), min_size=12, max_size=12))
+def test_one_spelling_is_every_whole_variant_replaced(words: list[str], glue: list[str]) -> None:
+    # The reference: each variant standing as a whole word (no letter a-z on either side), longest first.
+    from treaty.classify import _lower, _spelling
+
+    variants = _spelling()[1]
+    text = "".join(w + g for w, g in zip(words, glue))
+    reference = re.sub(r"(?<![a-z])(?:" + "|".join(sorted(variants, key=len, reverse=True)) + r")(?![a-z])",
+                       lambda m: variants[m.group()], text)
+    assert _lower(text) == reference
 
 
 # --- substring shortcuts before the defence regexes ---------------------------------------------

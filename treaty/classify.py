@@ -1176,8 +1176,13 @@ def _spelling() -> tuple[re.Pattern[str], dict[str, str]]:
         if len(k) != len(v):
             raise ValueError(f"spelling variant {k!r} -> {v!r}: both must have the same length")
     variants = {k: v for k, v in variants.items() if k != v}
-    return re.compile(r"(?<![a-z])(?:" + "|".join(sorted(map(re.escape, variants), key=len, reverse=True))
-                      + r")(?![a-z])"), variants
+    if any(not k.isalpha() for k in variants):
+        raise ValueError("spelling variants are single words")
+    # Run over " " + text: the character taken before a variant stands for a
+    # look-behind, and lets the regex engine skip to non-letters (a pattern
+    # opening with a look-behind is tried at every position).  The trie tries
+    # longer variants first, as the list sorted by length did.
+    return re.compile(r"[^a-z](?:" + _trie_regex(variants) + r")(?![a-z])"), variants
 
 
 @functools.lru_cache(maxsize=1)
@@ -1213,7 +1218,7 @@ def _lower(text: str) -> str:
     for hint in _spelling_hints():
         if hint in low:
             pattern, variants = _spelling()
-            return pattern.sub(lambda m: variants[m.group()], low)
+            return pattern.sub(lambda m: m.group()[0] + variants[m.group()[1:]], " " + low)[1:]
     return low
 
 
