@@ -534,29 +534,28 @@ def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
         has_condition = False
         spaced = " " + low  # offsets in it are one past those in low
         for m in (vocab.token_re_ascii if low.isascii() else vocab.token_re).finditer(spaced):
+            # A match is the character before the token, then the token (or, for a
+            # sentence end, that character alone): its span says where both are.
+            at, stop = m.span()
             group = m.lastgroup
             if group == "end":
-                at = m.start()
                 append(_Tok(("END", spaced[at], at - 1, at)))
                 continue
-            at = m.start()
             if spaced[at] == ";":  # ";" right before a word: it ends a sentence too
                 append(_Tok(("END", ";", at - 1, at)))
-            end = m.end() - 1
+            end = stop - 1
+            g = spaced[at + 1:stop]
             if group == "lit":
-                g = m.group("lit")
-                start = end - len(g)
                 kind, value = literal.get(g) or literal[" ".join(g.split())]
                 if kind == "COND":
-                    if value == "should" and not _opens_clause(low, start):
+                    if value == "should" and not _opens_clause(low, at):
                         continue  # "should" inside a clause is advice, not a condition
                     has_condition = True
-                append(_Tok((kind, value, start, end)))
+                append(_Tok((kind, value, at, end)))
             else:
-                start = m.start("ref") - 1
-                append(_Tok(("REF", "", start, end)))
-                if "." in m.group("ref"):  # "u.n. charter": a full stop inside still ends a sentence
-                    for e in _ENDS.finditer(low, start):
+                append(_Tok(("REF", "", at, end)))
+                if "." in g:  # "u.n. charter": a full stop inside still ends a sentence
+                    for e in _ENDS.finditer(low, at):
                         if e.start() >= end:
                             break
                         append(_Tok(("END", e.group(), e.start(), e.end())))
