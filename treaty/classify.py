@@ -475,7 +475,6 @@ class _Duty:
     start: int
     end: int
     sentence: int
-    text: str
 
 
 @dataclass
@@ -618,7 +617,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
             break
     if imperative and text[:1].isupper():
         first_end = re.match(r"\S+(?:\s+\S+)?", text)
-        duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0, text[:40]))
+        duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0))
     for si, sent in enumerate(sentences):
         toks = sent.tokens
         if len(toks) < 2 and (not toks or toks[0][0] == "END"):
@@ -654,9 +653,8 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
                     conditions.append((cond_at, a, si))
                     cond_at = None
                 seen_modal = True
-                nxt = toks[k + 1][2] if k + 1 < len(toks) else sent.end
                 bound = [actor[0]] if actor else _named_actor(text, low, sent.start, a) if may_name else []
-                duties.append(_Duty(value, bound, a, b, si, text[a:nxt].strip(" ,;.")))
+                duties.append(_Duty(value, bound, a, b, si))
             elif kind == "COMMA":
                 if cond_at is None or a in skipped_commas:
                     continue
