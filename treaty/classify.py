@@ -1223,7 +1223,7 @@ def _clauses(node: Node, reading: _Reading, locate: Any, words: set[str] | None 
     if words is None:
         words = _words(reading.low)
     hits = _hits(reading.low, words)
-    types = _types(hits, reading.conditions + _background(reading.low, words))
+    types = _types(hits, reading.conditions + _background(reading.low, words)) if hits else []
     clauses: list[Any] = []
     for clause_type in types or ["unclassified"]:
         ev = _Ev(locate, node.span)
