@@ -101,6 +101,19 @@ def _alpha(s: str) -> Optional[int]:
 
 
 @functools.lru_cache(maxsize=4096)
+def _paragraph_label(label: str) -> tuple[str, tuple[tuple[Any, Optional[int]], ...], str, int]:
+    """What :meth:`_Builder.label` says of a paragraph number ("2.", "(3)", "4.1"): a corpus has few."""
+    m = _PARA_RE.match(label)
+    assert m is not None and m.end() == len(label)
+    if m.group("p"):
+        return "paragraph", (("(1)", int(m.group("p"))),), m.group("p") + m.group("ps"), m.end()
+    if m.group("m"):
+        parts = m.group("m").split(".")
+        return "paragraph", ((("m", len(parts), ".".join(parts[:-1])), int(parts[-1])),), m.group("m"), m.end()
+    return "paragraph", (("1" + m.group("dd"), int(m.group("d"))),), m.group("d"), m.end()
+
+
+@functools.lru_cache(maxsize=4096)
 def _point_readings(lab: str, shape: str) -> tuple[tuple[Any, Optional[int]], ...]:
     """(style, value) readings of a point label: "(i)" may be roman 1 or the letter i."""
     upper = lab.isupper()
@@ -510,13 +523,7 @@ class _Builder:
             m = _PARA_RE.match(text)
             if m is None:  # pragma: no cover - the grammar guarantees a match
                 return "paragraph", [("?", None)], "", 0
-            if m.group("p"):
-                return "paragraph", [("(1)", int(m.group("p")))], m.group("p") + m.group("ps"), m.end()
-            if m.group("m"):
-                parts = m.group("m").split(".")
-                return ("paragraph", [(("m", len(parts), ".".join(parts[:-1])), int(parts[-1]))],
-                        m.group("m"), m.end())
-            return "paragraph", [("1" + m.group("dd"), int(m.group("d")))], m.group("d"), m.end()
+            return _paragraph_label(m.group())
         if line.kind == "POINT":
             m = _POINT_RE.match(text)
             if m is None:  # pragma: no cover
