@@ -974,6 +974,12 @@ def _with_unparsed(norm: Normalised, nodes: list[dict[str, Any]]) -> list[tuple[
     return out
 
 
+_TWO_GOVERNMENTS = re.compile(
+    r"(?:The\s+)?(?:Government|Presidium|President|State)s?\b.*?\bof\s+(?:the\s+)?(.+?)\s+and\s+"
+    r"(?:the\s+)?(?:Government|Presidium|President|State)s?\b.*?\bof\s+(?:the\s+)?(.+?)\s*,")
+_SECOND_GOVERNMENT = re.compile(r"\sand\s+(?:the\s+)?(?:Government|Presidium|President|State)")
+
+
 def build_agreement(tree: Tree, norm: Normalised, source: dict[str, Any]) -> Agreement:
     """Build the validated :class:`Agreement` from a structure tree and its normalised text."""
     b = _Builder(norm)
@@ -993,10 +999,13 @@ def build_agreement(tree: Tree, norm: Normalised, source: dict[str, Any]) -> Agr
             parties = find_parties_in(b.text_of(n)[:400])
             if parties:
                 break
-            m = re.match(r"(?:The\s+)?(?:Government|Presidium|President|State)s?\b.*?\bof\s+(?:the\s+)?(.+?)\s+and\s+"
-                         r"(?:the\s+)?(?:Government|Presidium|President|State)s?\b.*?\bof\s+(?:the\s+)?(.+?)\s*,",
-                         b.text_of(n))
-            if m and n.kind == "recital":
+            if n.kind != "recital":
+                continue
+            text = b.text_of(n)
+            # The pattern backtracks a lot on a long recital it does not fit; the
+            # part it cannot match without ("and the Government") is found first.
+            m = _TWO_GOVERNMENTS.match(text) if _SECOND_GOVERNMENT.search(text) else None
+            if m:
                 parties = [m.group(1).strip(), m.group(2).strip()]
                 break
     closing = " ".join(b.text_of(n) for n in b.finals)
