@@ -24,8 +24,15 @@ from .resources import data_path
 __all__ = ["structure_parser", "parse_structure", "LineLexer"]
 
 _LEADING_SPACE = re.compile(r"\s+")
-# Token() only forwards to this after checking for a deprecated keyword; one call saved per line.
-_new_token = getattr(Token, "_future_new", Token)
+
+
+class _LineToken(Token):
+    """A line as Lark's parser takes it: kind, text and offsets.  Line and column
+    numbers are not kept (positions are mapped from offsets), so they are None
+    for every line, read from the class rather than set on each token."""
+
+    __slots__ = ()
+    line = column = end_line = end_column = None
 
 
 class LineLexer(Lexer):
@@ -45,13 +52,16 @@ class LineLexer(Lexer):
         pos = m.end() if m else 0
         n = len(text)
         match = self.pattern.match
-        token = _new_token
+        new = str.__new__
         while pos < n:
             m = match(text, pos)
             if m is None:  # cannot happen: TEXT matches any non-blank line
                 raise ParseError("no line kind matches here (grammar bug)", None, None, None)
             end = m.end()
-            yield token(m.lastgroup, text[pos:end], pos, None, None, None, None, end)
+            value = text[pos:end]
+            token = new(_LineToken, value)  # Token(...) would check its arguments, once per line
+            token.type, token.value, token.start_pos, token.end_pos = m.lastgroup, value, pos, end
+            yield token
             pos = end
 
 
