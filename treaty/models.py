@@ -8,11 +8,13 @@ their semantic content, never by position.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Annotated, Iterator, Literal, Optional, Union
+from typing import Annotated, Iterator, Literal, Optional, TypeVar, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 SCHEMA_VERSION = "1.0"
+
+_T = TypeVar("_T")
 
 NodeKind = Literal["recital", "division", "article", "paragraph", "point", "item",
                    "text", "final", "signature", "annex"]
@@ -189,7 +191,7 @@ class Node(BaseModel):
 
     def walk(self) -> Iterator[Node]:
         """This node and all its descendants, depth first, in document order."""
-        yield from _depth_first([self])
+        yield from depth_first([self])
 
     def full_text(self) -> str:
         """Own text followed by the text of all descendants (what a provision says)."""
@@ -199,7 +201,8 @@ class Node(BaseModel):
         return "\n".join(parts)
 
 
-def _depth_first(nodes: list[Node]) -> Iterator[Node]:
+def depth_first(nodes: list[_T]) -> Iterator[_T]:
+    """``nodes`` and their descendants (anything with ``children``), depth first, in order."""
     # A stack, not nested generators: a node deep in the tree would otherwise
     # pass through one generator per level on its way out.
     stack = nodes[::-1]
@@ -274,7 +277,7 @@ class Agreement(BaseModel):
 
     def walk(self) -> Iterator[Node]:
         """Every node of the tree, depth first, in document order."""
-        return _depth_first(self.nodes)
+        return depth_first(self.nodes)
 
     def provisions(self) -> list[Node]:
         """The nodes that are provisions (the units clauses are read from), in order."""

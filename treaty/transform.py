@@ -19,7 +19,7 @@ from typing import Any, Iterable, Optional, Sequence
 
 from lark import Token, Tree
 
-from .models import Agreement
+from .models import Agreement, depth_first
 from .normalise import Normalised
 from .resources import load_data
 
@@ -651,7 +651,7 @@ class _Builder:
         if self.mode == "prose":
             self.mark_prose_provisions(vocab)
         else:
-            for node in self.iter_nodes(self.roots):
+            for node in depth_first(self.roots):
                 if node.kind == "article":
                     paras = [c for c in node.children if c.kind == "paragraph"]
                     if paras:
@@ -660,7 +660,7 @@ class _Builder:
                     else:
                         node.provision = True
                 elif node.kind == "division" and not any(
-                        n.kind == "article" for n in self.iter_nodes(node.children)):
+                        n.kind == "article" for n in depth_first(node.children)):
                     paras = [c for c in node.children if c.kind == "paragraph"]
                     if paras:
                         for p in paras:
@@ -668,15 +668,6 @@ class _Builder:
                     elif node.tstart is not None:
                         node.provision = True
         self.assign_ids(self.roots, None, {})
-
-    def iter_nodes(self, nodes: list[_N]) -> Iterable[_N]:
-        # Depth first with a stack: nested generators would pass each deep node up level by level.
-        stack = nodes[::-1]
-        while stack:
-            node = stack.pop()
-            yield node
-            if node.children:
-                stack.extend(node.children[::-1])
 
     def text_of(self, node: _N) -> str:
         if node.tstart is None or node.tend is None:
