@@ -459,3 +459,37 @@ def test_provision_tokens(low: str, kinds: list[str]) -> None:
 
     tokens, _commas = _tokens([low])
     assert [t[0] for t in tokens] == kinds
+
+
+PROVISION_SETS = [
+    [],
+    [""],
+    ["each party shall act."],
+    ["if attacked, the parties shall consult; either party may withdraw", "no modal here", "."],
+    ["article 51 of the u.n. charter. the parties shall; may", "immediately. forthwith"],
+]
+
+
+@pytest.mark.parametrize("lows", PROVISION_SETS + ["examples"])
+def test_provision_table_driver_gives_larks_own_parse(lows: list[str] | str) -> None:
+    # classify runs the provision grammar's tables with its own loop; the
+    # result must be exactly what Lark's parser builds from the same tokens.
+    from treaty.classify import _KIND, _provision_driver, _tokens, provision_parser
+
+    if lows == "examples":
+        lows = [n.full_text().lower() for p in sorted(EXAMPLES.glob("*.txt"))
+                for n in treaty.parse(p.read_text(encoding="utf-8")).provisions()]
+        assert len(lows) > 50
+    tokens, _commas = _tokens(lows)
+    driver = _provision_driver()
+    assert driver is not None
+    assert driver.run(tokens, _KIND) == provision_parser().parse(tokens)
+
+
+def test_provision_table_driver_refuses_what_the_grammar_refuses() -> None:
+    from treaty.classify import _KIND, _provision_driver, _Tok
+
+    driver = _provision_driver()
+    assert driver.run([_Tok(("MODAL", "obligation", 0, 5))], _KIND) is None  # no PROV before it
+    assert driver.run([_Tok(("PROV", "0", 0, 0)), _Tok(("PROV", "1", 0, 0))], _KIND) == [
+        [_Tok(("PROV", "0", 0, 0))], [_Tok(("PROV", "1", 0, 0))]]

@@ -30,7 +30,7 @@ from lark.lexer import Lexer
 from pydantic import TypeAdapter
 
 from .models import CLAUSE_TYPES, OBLIGATIONS, Agreement, Clause, Node, Profile, Span
-from .parse import lean_list_callbacks
+from .parse import TableDriver, lean_list_callbacks
 from .resources import data_path, load_data
 
 __all__ = ["classify", "compile_phrase", "party_code", "explain_rows"]
@@ -459,6 +459,14 @@ def provision_parser() -> Lark:
     with open(data_path("provision.lark"), encoding="utf-8") as handle:
         grammar = handle.read()
     return lean_list_callbacks(Lark(grammar, parser="lalr", lexer=_ProvisionLexer, transformer=_Shape()))
+
+
+@functools.lru_cache(maxsize=1)
+def _provision_driver() -> Optional[TableDriver]:
+    return TableDriver.of(provision_parser())
+
+
+_KIND = operator.itemgetter(0)  # a provision token's terminal name (see _Tok)
 
 
 @dataclass(slots=True)
@@ -1256,7 +1264,10 @@ def classify(agreement: Agreement) -> Agreement:
             locates = [None] * len(provisions)
         lows = [_lower(text) for text in texts]
         tokens, commas = _tokens(lows)
-        parsed = provision_parser().parse(tokens)
+        driver = _provision_driver()
+        parsed = driver.run(tokens, _KIND) if driver is not None else None
+        if parsed is None:  # another Lark's internals, or a token the grammar rejects: Lark's own loop
+            parsed = provision_parser().parse(tokens)
         for node, text, low, prov, where, locate in zip(provisions, texts, lows, parsed, commas, locates):
             words = _words(low)
             reading = _read(text, low, prov, where, words)

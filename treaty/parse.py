@@ -12,11 +12,12 @@ from __future__ import annotations
 import functools
 import os
 import re
-from typing import Iterator
+from typing import Callable, Iterable, Iterator
 
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 from lark.lexer import Lexer, LexerState
+from lark.parsers.lalr_analysis import Shift as _Shift
 
 from .errors import ParseError
 from .resources import data_path
@@ -274,6 +275,84 @@ try:
         __hash__ = _LarkRule.__hash__
 except Exception:  # pragma: no cover - a Lark whose Rule cannot be subclassed this way
     _SameRule = None  # type: ignore[assignment,misc]
+
+
+class TableDriver:
+    """Runs a Lark LALR parser's own tables and callbacks over tokens, in one tight loop.
+
+    Lark's loop calls a method per token and looks the same things up each
+    time; this one reads a table prepared once.  Trees, positions and
+    transformer results are Lark's (the callbacks are Lark's, or those of
+    :func:`lean_list_callbacks`).  When a token is not expected, it returns
+    None and the caller lets Lark parse the input again to raise its own error.
+    """
+
+    __slots__ = ("rows", "start", "end")
+
+    def __init__(self, lark: Lark) -> None:
+        inner = lark.parser.parser.parser
+        table, callbacks = inner.parse_table, inner.callbacks
+        start = lark.options.start[0]
+        self.start, self.end = table.start_states[start], table.end_states[start]
+        # Per state: terminal or rule name -> (True, next state, terminal callback)
+        # for a shift, (False, size, callback, rule name) for a reduction.
+        self.rows: dict[int, dict[str, tuple]] = {}
+        for state, actions in table.states.items():
+            row: dict[str, tuple] = {}
+            for name, (action, arg) in actions.items():
+                if action is _Shift:
+                    row[name] = (True, arg, callbacks.get(name) if name.isupper() else None)
+                else:
+                    row[name] = (False, len(arg.expansion), callbacks[arg], arg.origin.name)
+            self.rows[state] = row
+
+    @classmethod
+    def of(cls, lark: Lark) -> "TableDriver | None":
+        """A driver for ``lark``, or None if this Lark keeps its tables elsewhere (then use ``lark.parse``)."""
+        try:
+            return cls(lark)
+        except (AttributeError, KeyError, TypeError):  # pragma: no cover - another Lark's internals
+            return None
+
+    def run(self, tokens: Iterable, kind: Callable[[object], str]) -> object:
+        """The parse of ``tokens`` (``kind(token)`` is its terminal name), or None on an unexpected token."""
+        rows, states, values = self.rows, [self.start], []
+        push_state, push_value = states.append, values.append
+        for token in tokens:
+            name = kind(token)
+            while True:
+                action = rows[states[-1]].get(name)
+                if action is None:
+                    return None
+                if action[0]:
+                    push_state(action[1])
+                    push_value(token if action[2] is None else action[2](token))
+                    break
+                size = action[1]
+                if size:
+                    children = values[-size:]
+                    del states[-size:], values[-size:]
+                else:
+                    children = []
+                push_value(action[2](children))
+                push_state(rows[states[-1]][action[3]][1])
+        end = self.end
+        while True:
+            action = rows[states[-1]].get("$END")
+            if action is None or action[0]:
+                return None
+            size = action[1]
+            if size:
+                children = values[-size:]
+                del states[-size:], values[-size:]
+            else:
+                children = []
+            value = action[2](children)
+            following = rows[states[-1]][action[3]][1]
+            if following == end:
+                return value
+            push_state(following)
+            push_value(value)
 
 
 @functools.lru_cache(maxsize=1)
