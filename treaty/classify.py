@@ -241,8 +241,9 @@ class _Rule:
 @dataclass
 class _Vocab:
     rules: list[_Rule]
-    index: dict[str, list[tuple[_Rule, _Phrase]]]
-    index_prefixes: dict[str, list[tuple[_Rule, _Phrase]]]
+    # Key -> (rule, phrase, the phrase's words a text with the key may still lack).
+    index: dict[str, list[tuple[_Rule, _Phrase, frozenset[str]]]]
+    index_prefixes: dict[str, list[tuple[_Rule, _Phrase, frozenset[str]]]]
     threshold: float
     ratio: float
     token_re: re.Pattern[str]
@@ -278,8 +279,8 @@ def vocabulary() -> _Vocab:
     """Load and compile the vocabularies once."""
     data = load_data("vocab/clauses.yaml")
     rules: list[_Rule] = []
-    index: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by a word the phrase needs
-    index_prefixes: dict[str, list[tuple[_Rule, _Phrase]]] = {}  # by the first letters of a stem
+    index: dict[str, list[tuple[_Rule, _Phrase, frozenset[str]]]] = {}  # by a word the phrase needs
+    index_prefixes: dict[str, list[tuple[_Rule, _Phrase, frozenset[str]]]] = {}  # by the first letters of a stem
     for type_name, entries in data["types"].items():
         for entry in entries:
             phrases = compile_rule_phrases(entry["phrases"])
@@ -301,10 +302,10 @@ def vocabulary() -> _Vocab:
         for phrase in rule.phrases:
             if phrase.words:
                 key = min(phrase.words, key=lambda w: (len(w) <= 4 or w in _FREQUENT, shared[w], -len(w), w))
-                index.setdefault(key, []).append((rule, phrase))
+                index.setdefault(key, []).append((rule, phrase, phrase.words - {key}))
             else:
                 table = index_prefixes if phrase.key_is_prefix else index
-                table.setdefault(phrase.key, []).append((rule, phrase))
+                table.setdefault(phrase.key, []).append((rule, phrase, phrase.words))
     prov = load_data("vocab/provision.yaml")
     # Literal token forms -> (kind, value); earlier entries win a tie.
     literal: dict[str, tuple[str, str]] = {}
@@ -757,7 +758,7 @@ def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
     vocab = vocabulary()
     if words is None:
         words = _words(low)
-    candidates: list[tuple[_Rule, _Phrase]] = []
+    candidates: list[tuple[_Rule, _Phrase, frozenset[str]]] = []
     for key in words.intersection(vocab.index_keys):  # set & frozenset: iterates the smaller one
         candidates.extend(vocab.index[key])
     for key in vocab.prefix_keys:
@@ -768,8 +769,8 @@ def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
     # chooses which rules to try, and the rule's own regex decides.
     stems: dict[str, bool] = {}
     best: dict[int, _Hit] = {}
-    for rule, phrase in candidates:
-        if not phrase.words <= words:
+    for rule, phrase, rest in candidates:
+        if rest and not rest <= words:  # a phrase of one word found by it has nothing left to check
             continue
         if phrase.prefixes:
             missing = False

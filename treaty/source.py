@@ -135,6 +135,6 @@ def from_string(text: str, name: str | None = None, max_bytes: int = DEFAULT_MAX
     data = text.encode("utf-8", errors="surrogatepass")
     if len(data) > max_bytes:
         raise InputError(f"input is {len(data):,} bytes, over the limit of {max_bytes:,}", name)
-    if not text.strip():
+    if not text or text.isspace():  # not text.strip(): that would copy the whole text
         raise InputError("empty input: there is no text to read", name)
     return SourceText(text, name, hashlib.sha256(data).hexdigest(), len(data), "utf-8")
