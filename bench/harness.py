@@ -43,15 +43,20 @@ class Table:
             print("  ".join(c.ljust(w) for c, w in zip(row, widths)))
 
 
-def median_time(fn: Callable[[], object], repeat: int) -> float:
-    """Median wall time of ``repeat`` runs of ``fn`` (garbage collected before each)."""
+def run_times(fn: Callable[[], object], repeat: int) -> list[float]:
+    """Wall times of ``repeat`` runs of ``fn`` (garbage collected before each)."""
     times = []
     for _ in range(repeat):
         gc.collect()
         start = time.perf_counter()
         fn()
         times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return times
+
+
+def median_time(fn: Callable[[], object], repeat: int) -> float:
+    """Median wall time of ``repeat`` runs of ``fn`` (garbage collected before each)."""
+    return statistics.median(run_times(fn, repeat))
 
 
 def mchars(n: int, seconds: float) -> str:
