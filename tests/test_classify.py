@@ -493,3 +493,19 @@ def test_provision_table_driver_refuses_what_the_grammar_refuses() -> None:
     assert driver.run([_Tok(("MODAL", "obligation", 0, 5))], _KIND) is None  # no PROV before it
     assert driver.run([_Tok(("PROV", "0", 0, 0)), _Tok(("PROV", "1", 0, 0))], _KIND) == [
         [_Tok(("PROV", "0", 0, 0))], [_Tok(("PROV", "1", 0, 0))]]
+
+
+@pytest.mark.parametrize("name", ["1949-north-atlantic-treaty.txt", "2024-russia-dprk-kcna.txt"])
+def test_classify_profile_is_the_profile_of_every_clause_in_order(name: str) -> None:
+    # classify reads the profile off the nodes it walked once; it must be what
+    # treaty's profile() finds walking the finished tree, including clauses a
+    # node that is not a provision was given before (by_party's order too).
+    from treaty.classify import classify, profile
+    from treaty.models import DefenceClause
+
+    agreement = treaty.parse((EXAMPLES / name).read_text(encoding="utf-8"))
+    other = next(n for n in agreement.walk() if not n.provision)
+    other.clauses = [DefenceClause(obligations=["consultation", "neutrality"], bound=["ZZZ"])]
+    classify(agreement)
+    assert agreement.profile == profile(agreement)
+    assert agreement.profile.neutrality and "ZZZ" in agreement.profile.by_party

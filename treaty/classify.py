@@ -1253,7 +1253,17 @@ def _clauses(node: Node, reading: _Reading, locate: Any, words: set[str] | None 
 
 def classify(agreement: Agreement) -> Agreement:
     """Add clauses to every provision, party codes and the ATOP profile (in place; returns it)."""
-    provisions = agreement.provisions()
+    # One walk: the provisions, and every node that holds clauses in document
+    # order (the provisions, once classified, and any other node given clauses
+    # before), which the profile is read from.
+    provisions: list[Node] = []
+    holders: list[Node] = []
+    for node in agreement.walk():
+        if node.provision:
+            provisions.append(node)
+            holders.append(node)
+        elif node.clauses:
+            holders.append(node)
     locator = agreement._locator
     if provisions:
         if locator is not None:
@@ -1274,7 +1284,7 @@ def classify(agreement: Agreement) -> Agreement:
             reading = _read(text, low, prov, where, words)
             node.clauses = _clauses(node, reading, locate, words)
     agreement.party_codes = _party_codes(agreement)
-    agreement.profile = profile(agreement)
+    agreement.profile = _profile((clause for node in holders for clause in node.clauses), agreement.party_codes)
     return agreement
 
 
@@ -1308,10 +1318,14 @@ def _party_codes(agreement: Agreement) -> list[str]:
 
 def profile(agreement: Agreement) -> Profile:
     """The five ATOP obligations of the agreement, and which party carries which."""
+    return _profile((clause for _node, clause in agreement.clauses()), agreement.party_codes)
+
+
+def _profile(clauses: Iterable[Any], parties: list[str]) -> Profile:
+    """:func:`profile` of these clauses (in document order: it decides the order of ``by_party``)."""
     result = Profile()
     by_party: dict[str, list[str]] = {}
-    parties = agreement.party_codes
-    for _node, clause in agreement.clauses():
+    for clause in clauses:
         if clause.type != "defence":
             continue
         for obligation in clause.obligations:
