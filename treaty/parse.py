@@ -176,12 +176,6 @@ class _StartPlain:
         return Tree(self.name, item.children if self.expand else [item])
 
 
-def _pass_on(children: list) -> Tree:
-    # An inlined rule made of one list (``_pieces: __pieces_plus``): the enclosing
-    # rule splices the list's children, so the list itself can stand for it.
-    return children[0]
-
-
 def _is_default(builder: object, name: str) -> bool:
     """Whether ``builder`` is Lark's Tree(name, children) for a rule a transformer leaves alone."""
     return (isinstance(builder, functools.partial) and builder.args == (name,)
@@ -228,14 +222,6 @@ def lean_list_callbacks(lark: Lark) -> Lark:
         elif (starts and type(callback) is ChildFilterLALR_NoPlaceholders and callback.to_include == [(0, True)]
                 and _is_default(callback.node_builder, name)):
             callbacks[rule] = _StartPlain(name, True)
-    # Inlined rules that only wrap a list rule (the loop above handles "__" rules).
-    for rule, callback in list(callbacks.items()):
-        name, expansion = rule.origin.name, rule.expansion
-        if (name.startswith("_") and not name.startswith("__") and len(expansion) == 1
-                and expansion[0].name.startswith("__") and not expansion[0].is_term
-                and type(callback) is ChildFilterLALR_NoPlaceholders and callback.to_include == [(0, True)]
-                and _is_default(callback.node_builder, name)):
-            callbacks[rule] = _pass_on
     _rules_equal_only_themselves(lark)
     return lark
 
