@@ -17,10 +17,14 @@ from typing import Callable, Iterable, Iterator
 from lark import Lark, Token, Tree
 from lark.exceptions import LarkError
 from lark.lexer import Lexer, LexerState
-from lark.parsers.lalr_analysis import Shift as _Shift
 
 from .errors import ParseError
 from .resources import data_path
+
+try:  # Lark's own marker for a shift in its parse tables (see TableDriver)
+    from lark.parsers.lalr_analysis import Shift as _Shift
+except ImportError:  # pragma: no cover - another Lark: its own parser loop is used
+    _Shift = None
 
 __all__ = ["structure_parser", "parse_structure", "LineLexer"]
 
@@ -295,6 +299,8 @@ class TableDriver:
     @classmethod
     def of(cls, lark: Lark) -> "TableDriver | None":
         """A driver for ``lark``, or None if this Lark keeps its tables elsewhere (then use ``lark.parse``)."""
+        if _Shift is None:  # pragma: no cover - another Lark's internals
+            return None
         try:
             return cls(lark)
         except (AttributeError, KeyError, TypeError):  # pragma: no cover - another Lark's internals
