@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import lark
 import pytest
 from hypothesis import given, strategies as st
 
@@ -474,7 +475,7 @@ PROVISION_SETS = [
 def test_provision_table_driver_gives_larks_own_parse(lows: list[str] | str) -> None:
     # classify runs the provision grammar's tables with its own loop; the
     # result must be exactly what Lark's parser builds from the same tokens.
-    from treaty.classify import _KIND, _provision_driver, _tokens, provision_parser
+    from treaty.classify import _KIND, _provision_driver, _tokens, _Tok, provision_parser
 
     if lows == "examples":
         lows = [n.full_text().lower() for p in sorted(EXAMPLES.glob("*.txt"))
@@ -483,16 +484,18 @@ def test_provision_table_driver_gives_larks_own_parse(lows: list[str] | str) -> 
     tokens, _commas = _tokens(lows)
     driver = _provision_driver()
     assert driver is not None
-    assert driver.run(tokens, _KIND) == provision_parser().parse(tokens)
+    assert driver.run(tokens, _KIND) == provision_parser().parse([_Tok(t) for t in tokens])
 
 
 def test_provision_table_driver_refuses_what_the_grammar_refuses() -> None:
-    from treaty.classify import _KIND, _provision_driver, _Tok
+    from treaty.classify import _KIND, _provision_driver, _Tok, provision_parser
 
     driver = _provision_driver()
-    assert driver.run([_Tok(("MODAL", "obligation", 0, 5))], _KIND) is None  # no PROV before it
-    assert driver.run([_Tok(("PROV", "0", 0, 0)), _Tok(("PROV", "1", 0, 0))], _KIND) == [
-        [_Tok(("PROV", "0", 0, 0))], [_Tok(("PROV", "1", 0, 0))]]
+    assert driver.run([("MODAL", "obligation", 0, 5)], _KIND) is None  # no PROV before it
+    with pytest.raises(lark.exceptions.UnexpectedToken):  # and Lark's own loop says why
+        provision_parser().parse([_Tok(("MODAL", "obligation", 0, 5))])
+    assert driver.run([("PROV", "0", 0, 0), ("PROV", "1", 0, 0)], _KIND) == [
+        [("PROV", "0", 0, 0)], [("PROV", "1", 0, 0)]]
 
 
 @pytest.mark.parametrize("name", ["1949-north-atlantic-treaty.txt", "2024-russia-dprk-kcna.txt"])
@@ -509,3 +512,14 @@ def test_classify_profile_is_the_profile_of_every_clause_in_order(name: str) -> 
     classify(agreement)
     assert agreement.profile == profile(agreement)
     assert agreement.profile.neutrality and "ZZZ" in agreement.profile.by_party
+
+
+def test_classify_without_the_table_driver_gives_the_same_clauses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # With a Lark whose tables the driver cannot read, classify falls back on
+    # Lark's own parser loop (tokens wrapped so that it can read them).
+    import treaty.classify as classify_module
+
+    text = (EXAMPLES / "1949-north-atlantic-treaty.txt").read_text(encoding="utf-8")
+    expected = treaty.parse(text)
+    monkeypatch.setattr(classify_module, "_provision_driver", lambda: None)
+    assert treaty.parse(text) == expected

@@ -441,10 +441,10 @@ class _ProvisionLexer(Lexer):
 class _Shape(Transformer):
     """Builds plain tuples while parsing (no tree objects: this runs for every provision)."""
 
-    def sentence(self, children: list["_Tok"]) -> tuple[str, list["_Tok"]]:
+    def sentence(self, children: list[tuple]) -> tuple[str, list[tuple]]:
         return ("sentence", children)
 
-    def last(self, children: list["_Tok"]) -> tuple[str, list["_Tok"]]:
+    def last(self, children: list[tuple]) -> tuple[str, list[tuple]]:
         return ("last", children)
 
     def provision(self, children: list[Any]) -> list[Any]:
@@ -467,7 +467,7 @@ def _provision_driver() -> Optional[TableDriver]:
     return TableDriver.of(provision_parser())
 
 
-_KIND = operator.itemgetter(0)  # a provision token's terminal name (see _Tok)
+_KIND = operator.itemgetter(0)  # a provision token's terminal name
 
 
 @dataclass(slots=True)
@@ -509,12 +509,13 @@ _ENDS = re.compile(r";|\.(?=\s|$)")
 
 
 class _Tok(tuple):
-    """A provision token: a plain ``(kind, value, start, end)`` tuple that Lark's parser can read.
+    """A provision token as Lark's own parser loop can read it.
 
-    Lark's LALR loop only asks a token for its ``type`` (and, at the end, for the
-    position attributes it copies onto its end marker).  A tuple is built in C,
-    and :func:`_read` uses it as it comes, where a Lark ``Token`` would take
-    several attribute writes to build and a conversion to read.
+    Tokens are plain ``(kind, value, start, end)`` tuples, built in C, which the
+    table driver and :func:`_read` use as they come.  Lark's loop, used only
+    when the driver cannot be (another Lark version), asks a token for its
+    ``type`` and, at the end, for the position attributes it copies onto its end
+    marker: this subclass gives it those.
     """
 
     __slots__ = ()
@@ -530,15 +531,15 @@ def _opens_clause(low: str, pos: int) -> bool:
     return not before or before[-1] in ".;:,\n"
 
 
-def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
-    """Lark tokens for all provisions (commas left out), and each provision's comma positions."""
+def _tokens(lows: list[str]) -> tuple[list[tuple[str, str, int, int]], list[list[int]]]:
+    """Tokens ``(kind, value, start, end)`` for all provisions (commas left out), and each provision's comma positions."""
     vocab = vocabulary()
     literal = vocab.token_literal
-    out: list[_Tok] = []
+    out: list[tuple[str, str, int, int]] = []
     append = out.append
     commas: list[list[int]] = []
     for index, low in enumerate(lows):
-        append(_Tok(("PROV", str(index), 0, 0)))
+        append(("PROV", str(index), 0, 0))
         has_condition = False
         spaced = " " + low  # offsets in it are one past those in low
         for m in (vocab.token_re_ascii if low.isascii() else vocab.token_re).finditer(spaced):
@@ -547,10 +548,10 @@ def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
             at, stop = m.span()
             group = m.lastgroup
             if group == "end":
-                append(_Tok(("END", spaced[at], at - 1, at)))
+                append(("END", spaced[at], at - 1, at))
                 continue
             if spaced[at] == ";":  # ";" right before a word: it ends a sentence too
-                append(_Tok(("END", ";", at - 1, at)))
+                append(("END", ";", at - 1, at))
             end = stop - 1
             g = spaced[at + 1:stop]
             if group == "lit":
@@ -559,14 +560,14 @@ def _tokens(lows: list[str]) -> tuple[list["_Tok"], list[list[int]]]:
                     if value == "should" and not _opens_clause(low, at):
                         continue  # "should" inside a clause is advice, not a condition
                     has_condition = True
-                append(_Tok((kind, value, at, end)))
+                append((kind, value, at, end))
             else:
-                append(_Tok(("REF", "", at, end)))
+                append(("REF", "", at, end))
                 if "." in g:  # "u.n. charter": a full stop inside still ends a sentence
                     for e in _ENDS.finditer(low, at):
                         if e.start() >= end:
                             break
-                        append(_Tok(("END", e.group(), e.start(), e.end())))
+                        append(("END", e.group(), e.start(), e.end()))
         # Commas matter only for where a condition ends: skip them when there is none.
         commas.append([m.start() for m in _COMMA.finditer(low)] if has_condition else [])
     return out, commas
@@ -583,7 +584,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
     sentences: list[_Sentence] = []
     pos = 0
     for child in parsed:
-        if type(child) is _Tok:  # the provision's PROV marker
+        if child[0] == "PROV":  # the provision's marker (the grammar's other results are pairs)
             continue
         shape, toks = child
         end = toks[-1][3] if toks else pos
@@ -1278,7 +1279,7 @@ def classify(agreement: Agreement) -> Agreement:
         driver = _provision_driver()
         parsed = driver.run(tokens, _KIND) if driver is not None else None
         if parsed is None:  # another Lark's internals, or a token the grammar rejects: Lark's own loop
-            parsed = provision_parser().parse(tokens)
+            parsed = provision_parser().parse([_Tok(t) for t in tokens])
         for node, text, low, prov, where, locate in zip(provisions, texts, lows, parsed, commas, locates):
             words = _words(low)
             reading = _read(text, low, prov, where, words)
