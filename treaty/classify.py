@@ -471,13 +471,6 @@ _KIND = operator.itemgetter(0)  # a provision token's terminal name
 
 
 @dataclass(slots=True)
-class _Sentence:
-    start: int
-    end: int
-    tokens: list[tuple[str, str, int, int]]  # kind, value, start, end (in the provision text)
-
-
-@dataclass(slots=True)
 class _Duty:
     modality: str
     bound: list[str]
@@ -490,15 +483,11 @@ class _Duty:
 class _Reading:
     text: str
     low: str
-    sentences: list[_Sentence]
+    starts: list[int]  # where each sentence starts (a provision has at least one)
     duties: list[_Duty]
     conditions: list[tuple[int, int, int]]  # start, end, sentence
     timing: list[tuple[int, int, int]]
     references: list[tuple[str, bool, int, int, int]]  # name, legal_basis, start, end, sentence
-
-    @functools.cached_property
-    def starts(self) -> list[int]:
-        return [s.start for s in self.sentences]
 
 
 _THIRD = operator.itemgetter(2)
@@ -581,7 +570,11 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
     """
     vocab = vocabulary()
     may_name = words is None or not vocab.party_words.isdisjoint(words)
-    sentences: list[_Sentence] = []
+    # Sentences as three parallel lists: where each starts and ends, and its
+    # tokens (kind, value, start, end in the provision text).
+    starts: list[int] = []
+    ends: list[int] = []
+    sentence_tokens: list[list[tuple[str, str, int, int]]] = []
     pos = 0
     for child in parsed:
         if child[0] == "PROV":  # the provision's marker (the grammar's other results are pairs)
@@ -590,23 +583,27 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
         end = toks[-1][3] if toks else pos
         if shape == "last":
             end = len(text)
-        sentences.append(_Sentence(pos, end, toks))
+        starts.append(pos)
+        ends.append(end)
+        sentence_tokens.append(toks)
         pos = end
     if commas:
         # Commas are not grammar tokens (they would double the parser's work);
         # put them back where they belong (both lists are sorted: one pass).
         k = 0
-        for sent in sentences:
+        for si, end in enumerate(ends):
             first = k
-            while k < len(commas) and commas[k] < sent.end:
+            while k < len(commas) and commas[k] < end:
                 k += 1
-            inside = [("COMMA", ",", c, c + 1) for c in commas[first:k] if c >= sent.start]
+            inside = [("COMMA", ",", c, c + 1) for c in commas[first:k] if c >= starts[si]]
             if inside:
-                merged = sent.tokens + inside
+                merged = sentence_tokens[si] + inside
                 merged.sort(key=_THIRD)  # two sorted runs: timsort merges them in one pass
-                sent.tokens = merged
-    if not sentences:
-        sentences.append(_Sentence(0, len(text), []))
+                sentence_tokens[si] = merged
+    if not starts:
+        starts.append(0)
+        ends.append(len(text))
+        sentence_tokens.append([])
     duties: list[_Duty] = []
     conditions: list[tuple[int, int, int]] = []
     timing: list[tuple[int, int, int]] = []
@@ -628,8 +625,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
     if imperative and text[:1].isupper():
         first_end = re.match(r"\S+(?:\s+\S+)?", text)
         duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0))
-    for si, sent in enumerate(sentences):
-        toks = sent.tokens
+    for si, toks in enumerate(sentence_tokens):
         if len(toks) < 2 and (not toks or toks[0][0] == "END"):
             continue  # a sentence of no words that matter ("See Annex I.")
         actor: Optional[tuple[str, int]] = None
@@ -663,7 +659,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
                     conditions.append((cond_at, a, si))
                     cond_at = None
                 seen_modal = True
-                bound = [actor[0]] if actor else _named_actor(text, low, sent.start, a) if may_name else []
+                bound = [actor[0]] if actor else _named_actor(text, low, starts[si], a) if may_name else []
                 duties.append(_Duty(value, bound, a, b, si))
             elif kind == "COMMA":
                 if cond_at is None or a in skipped_commas:
@@ -694,9 +690,9 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
                         references.append((name, basis, a, b, si))
                         break
         if cond_at is not None:
-            end = toks[-1][2] if toks and toks[-1][0] == "END" else sent.end
+            end = toks[-1][2] if toks and toks[-1][0] == "END" else ends[si]
             conditions.append((cond_at, end, si))
-    return _Reading(text, low, sentences, duties, conditions, timing, references)
+    return _Reading(text, low, starts, duties, conditions, timing, references)
 
 
 # Words after a comma that end a condition standing after the main clause
@@ -1011,7 +1007,7 @@ _MAX_LISTED = 20
 
 
 def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
-    if len(reading.sentences) == 1:  # most provisions: nothing to weigh
+    if len(reading.starts) == 1:  # most provisions: nothing to weigh
         return 0
     counts: dict[int, int] = {}
     for hit in hits:
