@@ -470,13 +470,9 @@ def _provision_driver() -> Optional[TableDriver]:
 _KIND = operator.itemgetter(0)  # a provision token's terminal name
 
 
-@dataclass(slots=True)
-class _Duty:
-    modality: str
-    bound: list[str]
-    start: int
-    end: int
-    sentence: int
+# A duty read from a provision: (modality, bound, start, end, sentence).  A plain
+# tuple: there is one per modal of every provision.
+_Duty = tuple[str, list[str], int, int, int]
 
 
 @dataclass
@@ -624,7 +620,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
             break
     if imperative and text[:1].isupper():
         first_end = re.match(r"\S+(?:\s+\S+)?", text)
-        duties.append(_Duty(imperative, ["all"], 0, first_end.end() if first_end else 0, 0))
+        duties.append((imperative, ["all"], 0, first_end.end() if first_end else 0, 0))
     for si, toks in enumerate(sentence_tokens):
         if len(toks) < 2 and (not toks or toks[0][0] == "END"):
             continue  # a sentence of no words that matter ("See Annex I.")
@@ -634,7 +630,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
         seen_modal = False
         skip_comma = False
         skipped_commas: set[int] = set()
-        if si == 0 and duties and duties[0].start == 0:
+        if si == 0 and duties and duties[0][2] == 0:
             seen_modal = True  # an imperative bullet: its verb is the main clause
         for k, (kind, value, a, b) in enumerate(toks):
             if kind == "COND":
@@ -660,7 +656,7 @@ def _read(text: str, low: str, parsed: list[Any], commas: list[int] = (),
                     cond_at = None
                 seen_modal = True
                 bound = [actor[0]] if actor else _named_actor(text, low, starts[si], a) if may_name else []
-                duties.append(_Duty(value, bound, a, b, si))
+                duties.append((value, bound, a, b, si))
             elif kind == "COMMA":
                 if cond_at is None or a in skipped_commas:
                     continue
@@ -1021,15 +1017,17 @@ def _anchor_sentence(reading: _Reading, hits: list[_Hit]) -> int:
 def _common(reading: _Reading, hits: list[_Hit], ev: _Ev, clause_type: str) -> dict[str, Any]:
     text = reading.text
     si = _anchor_sentence(reading, hits)
-    duties = [d for d in reading.duties if d.sentence == si] or reading.duties
+    duties = [d for d in reading.duties if d[4] == si] or reading.duties
     duty = duties[0] if duties else None
     # An imperative bullet speaks for the whole item.
-    if reading.duties and reading.duties[0].start == 0 and reading.duties[0].bound == ["all"]:
+    if reading.duties and reading.duties[0][2] == 0 and reading.duties[0][1] == ["all"]:
         duty = reading.duties[0]
-    out: dict[str, Any] = {"modality": duty.modality if duty else None,
-                           "bound": list(duty.bound) if duty else []}
     if duty:
-        ev.add(f"modality.{duty.modality}", text, duty.start, duty.end)
+        modality, bound, start, end, _sentence = duty
+        out: dict[str, Any] = {"modality": modality, "bound": list(bound)}
+        ev.add(f"modality.{modality}", text, start, end)
+    else:
+        out = {"modality": None, "bound": []}
     conds: dict[str, None] = {}
     for a, b, _s in reading.conditions:
         cond = " ".join(text[a:b].split()).strip(" ,;.")
