@@ -38,6 +38,17 @@ TYPES = [
      "remain in force for a period of ten years.\n", {"procedural"}),
     ("Article 1\n\nAny dispute concerning the interpretation or application of this Agreement shall be "
      "submitted to an arbitral tribunal.\n", {"procedural"}),
+    # dispute settlement said by its main clause, after a condition naming the dispute
+    ("Article 1\n\nShould a disagreement arise on the meaning of this Agreement, the Parties shall first "
+     "endeavour to settle it by consultations.\n", {"procedural"}),
+    ("Article 1\n\nAt the request of either Party, a conciliation commission of three members shall be "
+     "set up.\n", {"procedural"}),
+    ("Article 1\n\nThis Convention shall cease to have effect when fewer than three States remain bound "
+     "by it.\n", {"procedural"}),
+    ("Article 1\n\nThe two annexes to this Agreement form an integral part of it.\n", {"procedural"}),
+    # "integral part" is about annexes only when an annex is named
+    ("Article 1\n\nTrade in services is an integral part of the economic relations between the "
+     "Parties.\n", {"trade"}),
     # "security" and "peace and security" alone decide nothing
     ("Article 1\n\nThe Parties shall promote peace and security.\n", {"unclassified"}),
     ("Article 1\n\nThe weather is fine and nothing is said.\n", {"unclassified"}),
