@@ -10,6 +10,7 @@ positions are mapped back to the original text by :mod:`treaty.transform`.
 from __future__ import annotations
 
 import functools
+import itertools
 import os
 import re
 from typing import Callable, Iterable, Iterator
@@ -308,15 +309,17 @@ class TableDriver:
 
     def run(self, tokens: Iterable, kind: Callable[[object], str]) -> object:
         """The parse of ``tokens`` (``kind(token)`` is its terminal name), or None on an unexpected token."""
-        rows, states, values = self.rows, [self.start], []
+        rows, end, states, values = self.rows, self.end, [self.start], []
         push_state, push_value = states.append, values.append
-        for token in tokens:
-            name = kind(token)
+        for token in itertools.chain(tokens, (_END,)):
+            name = "$END" if token is _END else kind(token)
             while True:
                 action = rows[states[-1]].get(name)
                 if action is None:
                     return None
                 if action[0]:
+                    if token is _END:
+                        return None
                     push_state(action[1])
                     push_value(token if action[2] is None else action[2](token))
                     break
@@ -326,25 +329,16 @@ class TableDriver:
                     del states[-size:], values[-size:]
                 else:
                     children = []
-                push_value(action[2](children))
-                push_state(rows[states[-1]][action[3]][1])
-        end = self.end
-        while True:
-            action = rows[states[-1]].get("$END")
-            if action is None or action[0]:
-                return None
-            size = action[1]
-            if size:
-                children = values[-size:]
-                del states[-size:], values[-size:]
-            else:
-                children = []
-            value = action[2](children)
-            following = rows[states[-1]][action[3]][1]
-            if following == end:
-                return value
-            push_state(following)
-            push_value(value)
+                value = action[2](children)
+                following = rows[states[-1]][action[3]][1]
+                if following == end:  # the start rule, reduced at the end of the input
+                    return value
+                push_state(following)
+                push_value(value)
+        return None  # pragma: no cover - the end marker always ends the loop above
+
+
+_END = object()  # the end of the input, after the last token (Lark's "$END")
 
 
 @functools.lru_cache(maxsize=1)
