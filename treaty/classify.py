@@ -517,7 +517,7 @@ def _opens_clause(low: str, pos: int) -> bool:
 
 
 def _tokens(lows: list[str]) -> tuple[list[tuple[str, str, int, int]], list[list[int]]]:
-    """Tokens ``(kind, value, start, end)`` for all provisions (commas left out), and each provision's comma positions."""
+    """Tokens ``(kind, value, start, end)`` of all provisions (commas left out), and each one's comma positions."""
     vocab = vocabulary()
     literal = vocab.token_literal
     out: list[tuple[str, str, int, int]] = []
