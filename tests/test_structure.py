@@ -36,6 +36,8 @@ STRUCTURES = [
      ["art1"] + [f"art1.{c}" for c in "abcdefghij"]),
     ("Article 2\n\n(1) A.\n\n(2) B.\n", ["art2", "art2.1", "art2.2"]),
     ("Article 2\n\n1) A.\n2) B.\n", ["art2", "art2.1", "art2.2"]),
+    # a full stop after a bracketed number belongs to the number
+    ("Article 2\n\n(1). A:\n\n(a). x;\n\n(b). y.\n\n(2). B.\n", ["art2", "art2.1", "art2.1.a", "art2.1.b", "art2.2"]),
     ("Article 2\n\n1. A.\n\n1.1 sub.\n\n1.2 sub.\n\n2. B.\n", ["art2", "art2.1", "art2.1.1.1", "art2.1.1.2", "art2.2"]),
     # unnumbered paragraphs of an article become paragraphs p1, p2
     ("Article 1. The Parties declare that they will continue to participate in peace efforts.\n\n"
@@ -72,6 +74,17 @@ def test_article_headings(text: str, heading: str | None) -> None:
     article = treaty.parse(text).nodes[0]
     assert article.kind == "article"
     assert article.heading == heading
+
+
+@pytest.mark.parametrize("line,number,text", [
+    ("(3). In respect of investments.", "3", "In respect of investments."),
+    ("(b). the second point;", "b", "the second point;"),
+    ("4). Fourth.", "4", "Fourth."),
+    ("(3).5 per cent is due.", "3", ".5 per cent is due."),  # no space: the stop is not the number's
+])
+def test_full_stop_after_bracketed_number(line: str, number: str, text: str) -> None:
+    *_, node = treaty.parse("Article 1\n\n(1) First.\n\n(a) x;\n\n" + line + "\n").walk()
+    assert (node.number, node.text) == (number, text)
 
 
 def test_article_text_on_heading_line() -> None:

@@ -71,8 +71,11 @@ _HEAD_RE = re.compile(
     r"|[A-Za-z](?![A-Za-z]))?"
     r"(?P<sep>[ \t]*[.:)*\-]*[ \t]*)")
 
-_PARA_RE = re.compile(r"\((?P<p>\d{1,3})(?P<ps>[a-z]?)\)|(?P<m>\d{1,3}(?:\.\d{1,3})+)\.?|(?P<d>\d{1,3})(?P<dd>[.)])")
-_POINT_RE = re.compile(r"\((?P<p>[A-Za-z]{1,6})\)|(?P<r>[A-Za-z]{1,6})(?P<rs>[.)])")
+# "(3)." and "3)." are "(3)" and "3)" with a full stop: it belongs to the number, not the
+# text.  (The grammar takes the stop only before a space; a label read alone ends there.)
+_PARA_RE = re.compile(r"\((?P<p>\d{1,3})(?P<ps>[a-z]?)\)(?:\.(?![^ \t]))?|(?P<m>\d{1,3}(?:\.\d{1,3})+)\.?"
+                      r"|(?P<d>\d{1,3})(?P<dd>[.)])(?:(?<=\))\.(?![^ \t]))?")
+_POINT_RE = re.compile(r"\((?P<p>[A-Za-z]{1,6})\)(?:\.(?![^ \t]))?|(?P<r>[A-Za-z]{1,6})(?P<rs>[.)])")
 _BULLET_RE = re.compile(r"[^\s]+")
 _PREAMBLE_RE = re.compile(r"(?i)preamble[:.]?")
 _LEAD_WORDS_RE = re.compile(r"[A-Za-z][A-Za-z'\-]*")
