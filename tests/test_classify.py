@@ -55,12 +55,24 @@ TYPES = [
     # ships and aircraft attacked are targets, not trade
     ("Article 6\n\nAn armed attack on one of the Parties includes an armed attack on its vessels or "
      "aircraft.\n", {"defence"}),
+    # a rule whose first words stand in the condition counts whole where it speaks again in the main clause
+    ("Article 1\n\nIf a dispute about the interpretation or application of this Agreement cannot be "
+     "settled by negotiation, it shall be submitted to arbitration.\n", {"procedural"}),
 ]
 
 
 @pytest.mark.parametrize("text,expected", TYPES)
 def test_types(text: str, expected: set[str]) -> None:
     assert set(clauses(text)) == expected
+
+
+def test_evidence_moves_out_of_the_condition() -> None:
+    text = ("Article 1\n\nIf a dispute about the interpretation or application of this Agreement cannot be "
+            "settled by negotiation, it shall be submitted to arbitration.\n")
+    (clause,) = treaty.parse(text).nodes[0].clauses
+    rule = [e for e in clause.evidence if e.rule == "procedural.dispute_settlement"]
+    assert [e.text for e in rule] == ["arbitration"]
+    assert rule[0].span.slice(text) == "arbitration"
 
 
 # --- attributes --------------------------------------------------------------------------

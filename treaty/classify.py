@@ -1223,11 +1223,56 @@ def _lower(text: str) -> str:
     return low
 
 
+def _inside(pos: int, stretches: list[tuple[int, int, int]]) -> bool:
+    for a, b, _s in stretches:
+        if a <= pos < b:
+            return True
+    return False
+
+
+def _outside(hits: list[_Hit], low: str, stretches: list[tuple[int, int, int]]) -> list[_Hit]:
+    """Move each hit that fell inside a condition or background stretch to the rule's
+    first place outside them, where there is one.
+
+    "If a dispute arises about the interpretation of this Agreement, the Parties
+    shall settle it by arbitration": the rule speaks in the main clause too, and
+    there it counts whole (and is the evidence a reader wants to see).
+    """
+    moved = False
+    for i, hit in enumerate(hits):
+        rule = hit.rule
+        if rule.type == "defence" or not _inside(hit.start, stretches):
+            continue  # defence reads its trigger in conditions; nothing to move
+        best: Optional[tuple[int, int]] = None
+        for phrase in rule.phrases:
+            for m in phrase.pattern.finditer(low):
+                start = m.start()
+                if best is not None and start >= best[0]:
+                    break
+                if start and (low[start - 1].isalnum() or low[start - 1] in "_-"):
+                    continue  # inside a word, as in _hits
+                if not _inside(start, stretches):
+                    if best is None or start < best[0] or (start == best[0] and m.end() > best[1]):
+                        best = (start, m.end())
+                    break
+        if best is not None:
+            hits[i] = _Hit(rule, best[0], best[1])
+            moved = True
+    if moved:
+        hits.sort(key=lambda h: (h.start, h.rule.order))
+    return hits
+
+
 def _clauses(node: Node, reading: _Reading, locate: Any, words: set[str] | None = None) -> list[Any]:
     if words is None:
         words = _words(reading.low)
     hits = _hits(reading.low, words)
-    types = _types(hits, reading.conditions + _background(reading.low, words)) if hits else []
+    types: list[str] = []
+    if hits:
+        secondary = reading.conditions + _background(reading.low, words)
+        if secondary:
+            hits = _outside(hits, reading.low, secondary)
+        types = _types(hits, secondary)
     clauses: list[Any] = []
     for clause_type in types or ["unclassified"]:
         ev = _Ev(locate, node.span)
