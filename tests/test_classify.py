@@ -58,6 +58,36 @@ TYPES = [
     # a rule whose first words stand in the condition counts whole where it speaks again in the main clause
     ("Article 1\n\nIf a dispute about the interpretation or application of this Agreement cannot be "
      "settled by negotiation, it shall be submitted to arbitration.\n", {"procedural"}),
+    # arms control and the status of armed forces are defence
+    ("Article 1\n\nIt is prohibited to employ laser weapons designed to cause permanent blindness.\n",
+     {"defence"}),
+    ("Article 1\n\nMembers of a visiting force shall respect the law of the receiving State.\n", {"defence"}),
+    # entry and stay of foreigners, and judicial cooperation, are legal
+    ("Article 1\n\nHolders of valid national passports may enter without a visa for up to three months.\n",
+     {"legal"}),
+    ("Article 1\n\nEach Contracting State shall designate a Central Authority to receive requests for "
+     "service.\n", {"legal"}),
+    # tax, procurement and imports are trade
+    ("Article 1\n\nGains from the alienation of immovable property may be taxed in the State in which "
+     "the property is situated.\n", {"trade"}),
+    ("Article 1\n\nA procuring entity shall publish a notice of intended procurement.\n", {"trade"}),
+    ("Article 1\n\nGoods imported into either country shall not bear other or higher duties or "
+     "charges.\n", {"trade"}),
+    # labour conditions and the environment are social
+    ("Article 1\n\nWorkers shall be granted a weekly rest of at least twenty-four hours.\n", {"social"}),
+    ("Article 1\n\nThe Parties shall prohibit the dumping of wastes at sea.\n", {"social"}),
+    # the machinery of the treaty and its relation to others are procedural
+    ("Article 1\n\nUnless the parties decide otherwise, the tribunal shall determine its own procedure.\n",
+     {"procedural"}),
+    ("Article 1\n\nThis Convention shall supersede the Convention of 1929 between the Parties to both.\n",
+     {"procedural"}),
+    # words political rules once took alone: a uniform-law title, the parties' relations under a
+    # treaty, an arbitrator's independence
+    ("Article 1\n\nThis Protocol applies the Convention for the Unification of Certain Rules "
+     "relating to carriage.\n", {"unclassified"}),
+    ("Article 1\n\nThe provisions of this Convention govern the relations between the Parties to it.\n",
+     {"unclassified"}),
+    ("Article 1\n\nThe arbitrator shall act with complete independence.\n", {"procedural"}),
 ]
 
 
