@@ -1247,12 +1247,13 @@ def _outside(hits: list[_Hit], low: str, stretches: list[tuple[int, int, int]]) 
         for phrase in rule.phrases:
             for m in phrase.pattern.finditer(low):
                 start = m.start()
-                if best is not None and start >= best[0]:
+                if best is not None and start > best[0]:
                     break
                 if start and (low[start - 1].isalnum() or low[start - 1] in "_-"):
                     continue  # inside a word, as in _hits
                 if not _inside(start, stretches):
-                    if best is None or start < best[0] or (start == best[0] and m.end() > best[1]):
+                    # the first place, and there the longest phrase, as in _hits
+                    if best is None or start < best[0] or m.end() > best[1]:
                         best = (start, m.end())
                     break
         if best is not None:
