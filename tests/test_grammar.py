@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import importlib
 import logging
 import time
 
@@ -177,4 +178,19 @@ def test_lean_list_callbacks_give_the_trees_and_positions_of_lark(text: str) -> 
     assert len(replaced) >= 10  # else the test would compare Lark with itself
     for one in texts:
         if one.strip():
+            # Lark's own loop and the table driver parse_structure runs them in
             assert _shape(structure_parser().parse(one)) == _shape(plain.parse(one))
+            assert _shape(parse_structure(one)) == _shape(plain.parse(one))
+
+
+def test_structure_falls_back_to_larks_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Where the table loop gives no tree (another Lark, or input its tables stop
+    # on), Lark's own parser reads the text, with the same result.
+    parse_module = importlib.import_module("treaty.parse")  # treaty.parse is also the function
+
+    text = LEAN_CASES[-1]
+    expected = _shape(parse_structure(text))
+    monkeypatch.setattr(parse_module, "_structure_run", lambda: (lambda _text: None))
+    assert _shape(parse_structure(text)) == expected
+    monkeypatch.setattr(parse_module, "_structure_run", lambda: None)
+    assert _shape(parse_structure(text)) == expected

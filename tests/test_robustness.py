@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import treaty
 from treaty import InputError, TreatyError
-from treaty.parse import structure_parser
+from treaty.parse import parse_structure, structure_parser
 
 from .conftest import EXAMPLE_TEXTS
 
@@ -97,7 +97,9 @@ def test_structure_trees_and_positions_are_larks_own(text: str) -> None:
 
     normal = treaty.normalise(text).text
     if normal.strip():
-        assert _shape(structure_parser().parse(normal)) == _shape(plain_structure_parser().parse(normal))
+        lark_own = _shape(plain_structure_parser().parse(normal))
+        assert _shape(structure_parser().parse(normal)) == lark_own
+        assert _shape(parse_structure(normal)) == lark_own  # the table driver's loop
 
 
 # --- pathological inputs (their timing is in bench/bench_robustness.py) --------------------

@@ -5,12 +5,14 @@ whole line; :class:`LineLexer` compiles them (from the grammar, in priority
 order) into one regular expression and walks the text line by line, which is
 what Lark's basic lexer does, minus the line/column bookkeeping we do not use:
 positions are mapped back to the original text by :mod:`treaty.transform`.
+The lines go through Lark's tables and callbacks in :class:`TableDriver`'s loop.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
+import operator
 import os
 import re
 from typing import Callable, Iterable, Iterator
@@ -354,11 +356,27 @@ def structure_parser() -> Lark:
     return lean_list_callbacks(lark)
 
 
+@functools.lru_cache(maxsize=1)
+def _structure_run() -> Callable[[str], object] | None:
+    """Parse text with the structure parser's tables in :class:`TableDriver`'s loop (None: use Lark's)."""
+    lark = structure_parser()
+    driver = TableDriver.of(lark)
+    lexer = getattr(getattr(lark, "parser", None), "lexer", None)
+    if driver is None or not isinstance(getattr(lexer, "lexer", None), LineLexer):
+        return None  # pragma: no cover - another Lark's internals
+    lex, run, kind = lexer.lexer.lex, driver.run, operator.attrgetter("type")
+    return lambda text: run(lex(text), kind)
+
+
 def parse_structure(text: str, name: str | None = None) -> Tree:
     """Parse normalised text into a Lark tree of blocks (front, article, division, ...)."""
     if not text.strip():
         return Tree("start", [])
-    try:
+    run = _structure_run()
+    tree = run(text) if run is not None else None
+    if isinstance(tree, Tree):
+        return tree
+    try:  # Lark's own loop, which raises its error where the tables stop
         return structure_parser().parse(text)
     except LarkError as exc:  # the grammar is total; report rather than crash
         line = getattr(exc, "line", None)
