@@ -710,6 +710,37 @@ def gold_size(ctx: Context, page: str) -> str:
             + f"\n\n**{total} labelled provisions in {len(results)} agreements.**")
 
 
+@generator("silver-scores")
+def silver_scores(ctx: Context, page: str) -> str:
+    """Precision and recall per type on the silver label sets (bench/silver), as `bench/run.py silver` prints them."""
+    import sys
+
+    bench = str(ctx.root / "bench")
+    if bench not in sys.path:
+        sys.path.insert(0, bench)
+    import bench_silver
+
+    from treaty.models import CLAUSE_TYPES
+
+    rows = bench_silver.load_rows()
+    predictions = {row["id"]: bench_silver.predict(row["text"]) for row in rows}
+    sets = sorted({row["set"] for row in rows}, key=lambda s: (s != "working", s))
+    results = {name: bench_silver.score([r for r in rows if r["set"] == name], predictions) for name in sets}
+    out = []
+    for t in CLAUSE_TYPES:
+        cells = [t]
+        for name in sets:
+            tp, fp, fn = (results[name][k][t] for k in ("tp", "fp", "fn"))
+            cells.append(f"{tp + fn}")
+            cells.append("-" if not tp + fp else f"{tp / (tp + fp):.2f}")
+            cells.append("-" if not tp + fn else f"{tp / (tp + fn):.2f}")
+        out.append(cells)
+    out.append(["*unclassified*"] + [c for name in sets for c in (
+        f"{results[name]['unclassified']} of {results[name]['provisions']}", "", "")])
+    headers = ["type"] + [f"{h} ({name})" for name in sets for h in ("labelled", "precision", "recall")]
+    return table(headers, out, "l" + "rrr" * len(sets))
+
+
 @generator("partial-sources")
 def partial_sources(ctx: Context, page: str) -> str:
     """The rows of examples/SOURCES.md that are not complete texts."""
