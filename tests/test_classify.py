@@ -88,6 +88,38 @@ TYPES = [
     ("Article 1\n\nThe provisions of this Convention govern the relations between the Parties to it.\n",
      {"unclassified"}),
     ("Article 1\n\nThe arbitrator shall act with complete independence.\n", {"procedural"}),
+    # persons, courts and private law are legal
+    ("Article 1\n\nThe Council, its property and assets shall enjoy immunity from every form of legal "
+     "process.\n", {"legal"}),
+    ("Article 1\n\nThe Parties shall facilitate the entry, stay and departure of the experts.\n", {"legal"}),
+    ("Article 1\n\nThe Contracting States shall issue travel documents to refugees lawfully staying in their "
+     "territory.\n", {"legal"}),
+    ("Article 1\n\nThe rights set forth in this Convention shall be secured without discrimination on any "
+     "ground such as sex, race, colour, language or religion.\n", {"legal"}),
+    ("Article 1\n\nA panel of five judges shall decide whether to accept the request for an advisory "
+     "opinion.\n", {"legal"}),
+    ("Article 1\n\nThe carrier shall be liable for the loss of or damage to the goods.\n", {"legal", "trade"}),
+    # safety of people, and information passed between authorities
+    ("Article 1\n\nEach Party shall take appropriate measures to ensure the safety of life at sea.\n",
+     {"social"}),
+    ("Article 1\n\nThe competent authority shall communicate the information referred to in Article 3 to "
+     "the competent authority of the other State.\n", {"information"}),
+    # a treaty's bodies: their procedures decide, their names alone do not
+    ("Article 1\n\nThe Committee shall adopt its rules of procedure and meet at least once a year.\n",
+     {"procedural"}),
+    ("Article 1\n\nWhile attending meetings of the Council, representatives of Members shall enjoy the "
+     "privileges and immunities necessary for their functions.\n", {"legal"}),
+    ("Article 1\n\nThe aeronautical authorities shall consult each other from time to time with a view to "
+     "ensuring the implementation of this Agreement.\n", {"procedural", "trade"}),
+    # words final clauses use, met outside them: a definition, an approval, a territory as actor
+    ("Article 1\n\nFor the purposes of this Agreement, the term \"vessel\" means any ship used for "
+     "commercial fishing.\n", {"trade"}),
+    ("Article 1\n\nThe prior approval of the aeronautical authorities shall be required for any change of "
+     "tariffs.\n", {"trade"}),
+    ("Article 1\n\nThe Government of Aruba shall take the measures necessary for the proper functioning of "
+     "the customs service.\n", {"trade"}),
+    ("Article 1\n\nThis Agreement shall apply to Aruba only if the Government of the Kingdom so "
+     "notifies.\n", {"procedural"}),
 ]
 
 
