@@ -89,7 +89,10 @@ def run(table: Table, ctx: Context) -> None:
         for t in CLAUSE_TYPES:
             if tp[t] + fp[t] + fn[t] == 0:
                 continue
-            table.add(f"silver {name}: {t} (labelled {tp[t] + fn[t]}, right {tp[t]}, wrong {fp[t]}, missed {fn[t]})",
+            labelled = sum(t in row["types"] for row in chosen)
+            also = sum(t in row["also_ok"] and t not in row["types"] for row in chosen)
+            table.add(f"silver {name}: {t} (labelled {labelled} + {also} also_ok; right {tp[t]}, wrong {fp[t]}, "
+                      f"missed {fn[t]})",
                       f"P {_ratio(tp[t], tp[t] + fp[t])}  R {_ratio(tp[t], tp[t] + fn[t])}")
         table.add(f"silver {name}: provisions left unclassified (labelled none: {result['labelled_none']})",
                   f"{result['unclassified']} of {result['provisions']}")

@@ -731,7 +731,7 @@ def silver_scores(ctx: Context, page: str) -> str:
         cells = [t]
         for name in sets:
             tp, fp, fn = (results[name][k][t] for k in ("tp", "fp", "fn"))
-            cells.append(f"{tp + fn}")
+            cells.append(str(sum(t in r["types"] for r in rows if r["set"] == name)))
             cells.append("-" if not tp + fp else f"{tp / (tp + fp):.2f}")
             cells.append("-" if not tp + fn else f"{tp / (tp + fn):.2f}")
         out.append(cells)
