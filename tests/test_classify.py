@@ -128,6 +128,17 @@ def test_types(text: str, expected: set[str]) -> None:
     assert set(clauses(text)) == expected
 
 
+def test_a_rule_does_not_fire_inside_its_exceptions() -> None:
+    # "human rights" inside the court's name is not a statement on human rights;
+    # the rule fires at the next place it speaks for itself.
+    text = "Article 1\n\nThe European Court of Human Rights shall rule on the human rights of the applicant.\n"
+    by_type = {c.type: c for c in treaty.parse(text).nodes[0].clauses}
+    assert set(by_type) == {"legal", "political"}
+    (evidence,) = [e for e in by_type["political"].evidence if e.rule == "political.human_rights"]
+    assert evidence.span.slice(text) == "human rights" and evidence.span.start == text.index("the human") + 4
+    assert set(clauses("Article 1\n\nThe applicant may apply to the European Court of Human Rights.\n")) == {"legal"}
+
+
 def test_evidence_moves_out_of_the_condition() -> None:
     text = ("Article 1\n\nIf a dispute about the interpretation or application of this Agreement cannot be "
             "settled by negotiation, it shall be submitted to arbitration.\n")

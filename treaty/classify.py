@@ -236,6 +236,9 @@ class _Rule:
     facet: str
     topic: str
     phrases: list[_Phrase]
+    # Longer names the rule must not fire inside ("european court of human rights"
+    # for human rights): a regex over lower-cased text, or None.
+    unless: Optional[re.Pattern[str]] = None
 
 
 @dataclass
@@ -284,8 +287,9 @@ def vocabulary() -> _Vocab:
     for type_name, entries in data["types"].items():
         for entry in entries:
             phrases = compile_rule_phrases(entry["phrases"])
+            unless = compile_phrase(entry["except"])[0] if entry.get("except") else None
             rule = _Rule(len(rules), f"{type_name}.{entry['id']}", type_name, int(entry["weight"]), entry["facet"],
-                         entry["topic"], phrases)
+                         entry["topic"], phrases, unless)
             rules.append(rule)
     # A phrase is filed under the word it needs that the fewest phrases share
     # ("aggression" rather than "act" or "of"): a provision then brings up only
@@ -746,6 +750,15 @@ def _words(low: str) -> set[str]:
     return vocabulary().known_words.intersection(_WORD_RE.findall(low))
 
 
+def _excepted(rule: _Rule, low: str, start: int, end: int) -> bool:
+    """Whether [start, end) lies inside one of the rule's exceptions ("except" in clauses.yaml)."""
+    assert rule.unless is not None
+    for m in rule.unless.finditer(low, max(0, start - 200), end + 200):
+        if m.start() <= start and end <= m.end():
+            return True
+    return False
+
+
 def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
     """Every rule that fires on a provision, with where it first fires."""
     vocab = vocabulary()
@@ -781,7 +794,8 @@ def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
         if m is None:
             continue
         start = m.start()
-        while start and (low[start - 1].isalnum() or low[start - 1] in "_-"):
+        while (start and (low[start - 1].isalnum() or low[start - 1] in "_-")) or (
+                rule.unless is not None and _excepted(rule, low, start, m.end())):
             m = search(low, start + 1)  # started inside a word ("aggression" in "non-aggression")
             if m is None:
                 break
@@ -1251,6 +1265,8 @@ def _outside(hits: list[_Hit], low: str, stretches: list[tuple[int, int, int]]) 
                     break
                 if start and (low[start - 1].isalnum() or low[start - 1] in "_-"):
                     continue  # inside a word, as in _hits
+                if rule.unless is not None and _excepted(rule, low, start, m.end()):
+                    continue
                 if not _inside(start, stretches):
                     # the first place, and there the longest phrase, as in _hits
                     if best is None or start < best[0] or m.end() > best[1]:

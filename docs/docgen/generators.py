@@ -570,7 +570,8 @@ def _vocab_clauses(data: dict[str, Any]) -> str:
            f"**{data['secondary_ratio']}** of the best type's score.", ""]
     for type_name, rules in data["types"].items():
         rows = [[f"`{r['id']}`", r.get("weight", ""), f"{r.get('facet', '')} → `{r.get('topic', '')}`",
-                 _phrases([str(p) for p in r.get("phrases", [])])] for r in rules]
+                 _phrases([str(p) for p in r.get("phrases", [])])
+                 + (f" — except {_phrases([str(p) for p in r['except']])}" if r.get("except") else "")] for r in rules]
         out += [f'??? abstract "{type_name}: {len(rules)} rules"', "",
                 _indent(table(["rule", "weight", "records", "phrases"], rows, "lrll"), 4), ""]
     return "\n".join(out)
