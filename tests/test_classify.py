@@ -120,6 +120,21 @@ TYPES = [
      "the customs service.\n", {"trade"}),
     ("Article 1\n\nThis Agreement shall apply to Aruba only if the Government of the Kingdom so "
      "notifies.\n", {"procedural"}),
+    ("Article 1\n\nDefault of payment must be evidenced by an authentic act.\n", {"unclassified"}),
+    ("Article 1\n\nThe present Agreement shall terminate one year after the receipt of notice to terminate.\n",
+     {"procedural"}),
+    # an organisation named after a topic is not that topic
+    ("Article 1\n\nThe European Economic Community may become a Contracting Party to this Agreement by "
+     "signing it.\n", {"procedural"}),
+    ("Article 1\n\nThe ratifications of this Convention shall be communicated to the Director-General of the "
+     "International Labour Office for registration.\n", {"procedural"}),
+    ("Article 1\n\nThe Parties shall give one another every assistance to secure the abolition of slavery and "
+     "the slave trade.\n", {"legal"}),
+    # forces and arms control in their everyday words
+    ("Article 1\n\nThe Host State shall settle all claims arising from acts of the military or civilian "
+     "personnel of the Sending State.\n", {"defence"}),
+    ("Article 1\n\nThe inspected State Party shall provide the inspection team with the equipment it "
+     "needs.\n", {"defence"}),
 ]
 
 
