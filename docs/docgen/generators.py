@@ -732,14 +732,16 @@ def silver_scores(ctx: Context, page: str) -> str:
         cells = [t]
         for name in sets:
             tp, fp, fn = (results[name][k][t] for k in ("tp", "fp", "fn"))
-            cells.append(str(sum(t in r["types"] for r in rows if r["set"] == name)))
-            cells.append("-" if not tp + fp else f"{tp / (tp + fp):.2f}")
-            cells.append("-" if not tp + fn else f"{tp / (tp + fn):.2f}")
+            labelled = sum(t in r["types"] for r in rows if r["set"] == name)
+            precision = "-" if not tp + fp else f"{tp / (tp + fp):.2f}"
+            recall = "-" if not tp + fn else f"{tp / (tp + fn):.2f}"
+            cells.append(f"{precision} / {recall} ({labelled})")
         out.append(cells)
-    out.append(["*unclassified*"] + [c for name in sets for c in (
-        f"{results[name]['unclassified']} of {results[name]['provisions']}", "", "")])
-    headers = ["type"] + [f"{h} ({name})" for name in sets for h in ("labelled", "precision", "recall")]
-    return table(headers, out, "l" + "rrr" * len(sets))
+    out.append(["*left unclassified*"] + [f"{results[name]['unclassified']} of {results[name]['provisions']}"
+                                           for name in sets])
+    headers = ["type"] + [f"`{name}`" for name in sets]
+    return ("Each cell: precision / recall (provisions labelled with the type).\n\n"
+            + table(headers, out, "l" + "r" * len(sets)))
 
 
 @generator("partial-sources")
