@@ -109,6 +109,8 @@ TYPES = [
      {"procedural"}),
     ("Article 1\n\nWhile attending meetings of the Council, representatives of Members shall enjoy the "
      "privileges and immunities necessary for their functions.\n", {"legal"}),
+    ("Article 1\n\nThe competent authorities shall consult each other on all problems arising from the "
+     "implementation of this Agreement.\n", {"procedural"}),
     ("Article 1\n\nThe aeronautical authorities shall consult each other from time to time with a view to "
      "ensuring the implementation of this Agreement.\n", {"procedural", "trade"}),
     # words final clauses use, met outside them: a definition, an approval, a territory as actor
