@@ -99,6 +99,11 @@ TYPES = [
     ("Article 1\n\nA panel of five judges shall decide whether to accept the request for an advisory "
      "opinion.\n", {"legal"}),
     ("Article 1\n\nThe carrier shall be liable for the loss of or damage to the goods.\n", {"legal", "trade"}),
+    ("Article 1\n\nThe Court shall not release persons in its custody without the consent of the host "
+     "State.\n", {"legal"}),
+    # custody of property is not custody of persons
+    ("Article 1\n\nThe duplicate bonds remaining in the custody of the Custodian shall be delivered to the "
+     "Government.\n", {"trade"}),
     # safety of people, and information passed between authorities
     ("Article 1\n\nEach Party shall take appropriate measures to ensure the safety of life at sea.\n",
      {"social"}),
