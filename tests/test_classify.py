@@ -116,6 +116,10 @@ TYPES = [
      "privileges and immunities necessary for their functions.\n", {"legal"}),
     ("Article 1\n\nThe competent authorities shall consult each other on all problems arising from the "
      "implementation of this Agreement.\n", {"procedural"}),
+    # the same, with the exception running far past the words it excepts
+    ("Article 1\n\nThe competent authorities shall consult each other on any extraordinarily complicated "
+     "administrative, technical, organisational, practical and procedural problems arising in connection with "
+     "the extraordinarily complicated administrative implementation of this Agreement.\n", {"procedural"}),
     ("Article 1\n\nThe aeronautical authorities shall consult each other from time to time with a view to "
      "ensuring the implementation of this Agreement.\n", {"procedural", "trade"}),
     # words final clauses use, met outside them: a definition, an approval, a territory as actor

@@ -757,6 +757,9 @@ def _words(low: str) -> set[str]:
     return vocabulary().known_words.intersection(_WORD_RE.findall(low))
 
 
+_EXCEPT_REACH = 400  # characters: longer than any exception phrase before its hit, gaps included
+
+
 def _excepted(rule: _Rule, low: str, start: int, end: int) -> bool:
     """Whether [start, end) lies inside one of the rule's exceptions ("except" in clauses.yaml)."""
     assert rule.unless is not None
@@ -765,8 +768,12 @@ def _excepted(rule: _Rule, low: str, start: int, end: int) -> bool:
             break
     else:
         return False  # no exception can occur in this text
-    for m in rule.unless.finditer(low, max(0, start - 200), end + 200):
-        if m.start() <= start and end <= m.end():
+    # An exception holding the hit starts at most a few gaps of words before it
+    # and may run on past it; the first one to start after the hit ends the search.
+    for m in rule.unless.finditer(low, max(0, start - _EXCEPT_REACH)):
+        if m.start() > start:
+            break
+        if end <= m.end():
             return True
     return False
 
@@ -808,7 +815,8 @@ def _hits(low: str, words: set[str] | None = None) -> list[_Hit]:
         start = m.start()
         while (start and (low[start - 1].isalnum() or low[start - 1] in "_-")) or (
                 rule.unless is not None and _excepted(rule, low, start, m.end())):
-            m = search(low, start + 1)  # started inside a word ("aggression" in "non-aggression")
+            # inside a word ("aggression" in "non-aggression") or an exception: look further on
+            m = search(low, start + 1)
             if m is None:
                 break
             start = m.start()
