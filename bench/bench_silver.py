@@ -49,7 +49,7 @@ def score(rows: Iterable[dict[str, Any]], predictions: dict[str, tuple[set[str],
     tp: Counter[str] = Counter()
     fp: Counter[str] = Counter()
     fn: Counter[str] = Counter()
-    unclassified = labelled_none = both_none = provisions = 0
+    unclassified = labelled_none = provisions = 0
     obligations_right = obligations_judged = 0
     for row in rows:
         types, obligations = predictions[row["id"]]
@@ -66,25 +66,31 @@ def score(rows: Iterable[dict[str, Any]], predictions: dict[str, tuple[set[str],
                 fn[t] += 1
         unclassified += not types
         labelled_none += not required
-        both_none += not types and not required
         if "obligations" in row and "defence" in types:
             obligations_judged += 1
             obligations_right += set(row["obligations"]) == obligations
     return {"tp": tp, "fp": fp, "fn": fn, "provisions": provisions, "unclassified": unclassified,
-            "labelled_none": labelled_none, "both_none": both_none,
+            "labelled_none": labelled_none,
             "obligations": (obligations_right, obligations_judged)}
 
 
-def _ratio(a: int, b: int) -> str:
+def ratio(a: int, b: int) -> str:
+    """``a / b`` to two decimals, or "-" when ``b`` is 0."""
     return f"{a / b:.2f}" if b else "-"
 
 
-def run(table: Table, ctx: Context) -> None:
-    rows = load_rows()
+def scores_by_set(rows: list[dict[str, Any]]) -> dict[str, tuple[list[dict[str, Any]], dict[str, Any]]]:
+    """Each set's rows and :func:`score`, the working set first."""
     predictions = {row["id"]: predict(row["text"]) for row in rows}
+    out = {}
     for name in sorted({row["set"] for row in rows}, key=lambda s: (s != "working", s)):
         chosen = [row for row in rows if row["set"] == name]
-        result = score(chosen, predictions)
+        out[name] = (chosen, score(chosen, predictions))
+    return out
+
+
+def run(table: Table, ctx: Context) -> None:
+    for name, (chosen, result) in scores_by_set(load_rows()).items():
         tp, fp, fn = result["tp"], result["fp"], result["fn"]
         for t in CLAUSE_TYPES:
             if tp[t] + fp[t] + fn[t] == 0:
@@ -93,7 +99,7 @@ def run(table: Table, ctx: Context) -> None:
             also = sum(t in row["also_ok"] and t not in row["types"] for row in chosen)
             table.add(f"silver {name}: {t} (labelled {labelled} + {also} also_ok; right {tp[t]}, wrong {fp[t]}, "
                       f"missed {fn[t]})",
-                      f"P {_ratio(tp[t], tp[t] + fp[t])}  R {_ratio(tp[t], tp[t] + fn[t])}")
+                      f"P {ratio(tp[t], tp[t] + fp[t])}  R {ratio(tp[t], tp[t] + fn[t])}")
         table.add(f"silver {name}: provisions left unclassified (labelled none: {result['labelled_none']})",
                   f"{result['unclassified']} of {result['provisions']}")
         right, judged = result["obligations"]

@@ -723,25 +723,20 @@ def silver_scores(ctx: Context, page: str) -> str:
 
     from treaty.models import CLAUSE_TYPES
 
-    rows = bench_silver.load_rows()
-    predictions = {row["id"]: bench_silver.predict(row["text"]) for row in rows}
-    sets = sorted({row["set"] for row in rows}, key=lambda s: (s != "working", s))
-    results = {name: bench_silver.score([r for r in rows if r["set"] == name], predictions) for name in sets}
+    by_set = bench_silver.scores_by_set(bench_silver.load_rows())
     out = []
     for t in CLAUSE_TYPES:
         cells = [t]
-        for name in sets:
-            tp, fp, fn = (results[name][k][t] for k in ("tp", "fp", "fn"))
-            labelled = sum(t in r["types"] for r in rows if r["set"] == name)
-            precision = "-" if not tp + fp else f"{tp / (tp + fp):.2f}"
-            recall = "-" if not tp + fn else f"{tp / (tp + fn):.2f}"
-            cells.append(f"{precision} / {recall} ({labelled})")
+        for chosen, result in by_set.values():
+            tp, fp, fn = (result[k][t] for k in ("tp", "fp", "fn"))
+            labelled = sum(t in r["types"] for r in chosen)
+            cells.append(f"{bench_silver.ratio(tp, tp + fp)} / {bench_silver.ratio(tp, tp + fn)} ({labelled})")
         out.append(cells)
-    out.append(["*left unclassified*"] + [f"{results[name]['unclassified']} of {results[name]['provisions']}"
-                                           for name in sets])
-    headers = ["type"] + [f"`{name}`" for name in sets]
+    out.append(["*left unclassified*"] + [f"{result['unclassified']} of {result['provisions']}"
+                                           for _chosen, result in by_set.values()])
+    headers = ["type"] + [f"`{name}`" for name in by_set]
     return ("Each cell: precision / recall (provisions labelled with the type).\n\n"
-            + table(headers, out, "l" + "r" * len(sets)))
+            + table(headers, out, "l" + "r" * len(by_set)))
 
 
 @generator("partial-sources")
